@@ -1,0 +1,37 @@
+"""cnnwidget: see what a convolutional network sees, inside Jupyter.
+
+Headless API::
+
+    import cnnwidget, torchvision
+    model = torchvision.models.resnet18()
+    cnnwidget.layers(model)                       # layers with (C, H, W) outputs
+    cnnwidget.activations(model, "cat.jpg", "layer3")
+
+Widget::
+
+    cnnwidget.CNNExplorer(model)
+"""
+
+from .engine import ImageError, LayerError, LayerInfo, Preprocess, activations, layers, load_image
+
+__all__ = [
+    "CNNExplorer",
+    "ImageError",
+    "LayerError",
+    "LayerInfo",
+    "Preprocess",
+    "activations",
+    "layers",
+    "load_image",
+]
+
+__version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    # The widget pulls in anywidget; import it only when asked for.
+    if name == "CNNExplorer":
+        from .explorer import CNNExplorer
+
+        return CNNExplorer
+    raise AttributeError(f"module 'cnnwidget' has no attribute {name!r}")

@@ -1,0 +1,111 @@
+"""Leave the user's model exactly as we found it.
+
+Every engine operation runs inside :func:`preserved`. It records each module's
+``training`` flag, each parameter's ``requires_grad`` and ``.grad``, every hook
+dictionary, and a copy of every buffer, and puts all of it back in a
+``finally`` block, so the model is restored also when the operation raised or
+was cancelled.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Iterator
+
+import torch
+from torch import nn
+
+HOOK_DICTS = (
+    "_forward_hooks",
+    "_forward_hooks_with_kwargs",
+    "_forward_hooks_always_called",
+    "_forward_pre_hooks",
+    "_forward_pre_hooks_with_kwargs",
+    "_backward_hooks",
+    "_backward_pre_hooks",
+    "_state_dict_hooks",
+    "_state_dict_pre_hooks",
+    "_load_state_dict_pre_hooks",
+    "_load_state_dict_post_hooks",
+)
+
+
+@dataclass
+class ModelSnapshot:
+    """What :func:`preserved` restores: flags, gradients, hooks and buffers."""
+
+    training: dict[nn.Module, bool] = field(default_factory=dict)
+    requires_grad: dict[nn.Parameter, bool] = field(default_factory=dict)
+    grads: dict[nn.Parameter, torch.Tensor | None] = field(default_factory=dict)
+    hooks: dict[tuple[nn.Module, str], OrderedDict] = field(default_factory=dict)
+    buffers: dict[tuple[nn.Module, str], tuple[torch.Tensor, int, torch.Tensor]] = field(
+        default_factory=dict
+    )
+
+    @classmethod
+    def take(cls, model: nn.Module) -> "ModelSnapshot":
+        """Record the state of ``model`` and all of its submodules."""
+        snap = cls()
+        for module in model.modules():
+            snap.training[module] = module.training
+            for name in HOOK_DICTS:
+                hooks = getattr(module, name, None)
+                if isinstance(hooks, dict):
+                    snap.hooks[(module, name)] = OrderedDict(hooks)
+            for name, buf in module._buffers.items():
+                if buf is not None:
+                    snap.buffers[(module, name)] = (buf, buf._version, buf.detach().clone())
+        for param in model.parameters():
+            snap.requires_grad[param] = param.requires_grad
+            snap.grads[param] = param.grad
+        return snap
+
+    def restore(self) -> None:
+        """Put every recorded flag, gradient, hook and buffer back."""
+        for module, flag in self.training.items():
+            module.training = flag
+        for param, flag in self.requires_grad.items():
+            param.requires_grad_(flag)
+        for param, grad in self.grads.items():
+            param.grad = grad
+        for (module, name), hooks in self.hooks.items():
+            current = getattr(module, name)
+            current.clear()
+            current.update(hooks)
+        with torch.no_grad():
+            for (module, name), (buf, version, copy) in self.buffers.items():
+                if module._buffers.get(name) is not buf:
+                    module._buffers[name] = buf
+                if buf._version != version:
+                    buf.copy_(copy)
+
+
+@contextmanager
+def preserved(model: nn.Module, *, freeze: bool = True) -> Iterator[nn.Module]:
+    """Run a block with ``model`` in eval mode and restore it afterwards.
+
+    Args:
+        model: the user's model. Its state is restored even if the block raises.
+        freeze: also switch ``requires_grad`` off on every parameter, so that
+            backward passes compute gradients for the input only and never
+            accumulate into the model's ``.grad``.
+
+    Yields:
+        The same model, in eval mode.
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(
+            f"expected a torch.nn.Module, got {type(model).__name__}; pass the model itself, "
+            "for example torchvision.models.resnet18()"
+        )
+    snapshot = ModelSnapshot.take(model)
+    try:
+        model.eval()
+        if freeze:
+            for param in model.parameters():
+                param.requires_grad_(False)
+        yield model
+    finally:
+        snapshot.restore()
