@@ -3,9 +3,10 @@
 Nothing in here imports the widget; everything works headless.
 """
 
-from .activations import activations, layer_outputs
+from .activations import activations, activations_for_tensor, layer_outputs
 from .images import ImageError, load_image
 from .layer_catalog import LayerError, LayerInfo, find_layer, layers
+from .layer_choice import default_layer
 from .model_guard import preserved
 from .preprocessing import Preprocess
 
@@ -15,6 +16,8 @@ __all__ = [
     "LayerInfo",
     "Preprocess",
     "activations",
+    "activations_for_tensor",
+    "default_layer",
     "find_layer",
     "layer_outputs",
     "layers",

@@ -65,3 +65,8 @@ def layer_outputs(model: nn.Module, x: torch.Tensor, names: Sequence[str]) -> di
         x = x.to(device=model_device(model), dtype=model_dtype(model))
         with LayerCapture(model, names, calls=calls) as capture:
             return capture.run(x)
+
+
+def activations_for_tensor(model: nn.Module, x: torch.Tensor, layer: str) -> np.ndarray:
+    """Activations of ``layer`` for an already preprocessed ``(1, 3, H, W)`` batch, as ``float32 (C, H, W)``."""
+    return layer_outputs(model, x, [layer])[layer][0].float().cpu().numpy()

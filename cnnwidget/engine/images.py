@@ -31,9 +31,9 @@ def load_image(image) -> Image.Image:
         path = Path(image)
         if not path.is_file():
             raise ImageError(f"no image file at {str(path)!r}; check the path")
-        return _decode(path.read_bytes(), str(path))
+        return decode_image(path.read_bytes(), str(path))
     if isinstance(image, (bytes, bytearray, memoryview)):
-        return _decode(bytes(image), "the uploaded bytes")
+        return decode_image(bytes(image), "the uploaded bytes")
     if isinstance(image, torch.Tensor):
         tensor = image.detach().float().cpu()
         if tensor.dim() == 4 and tensor.shape[0] == 1:
@@ -51,7 +51,8 @@ def load_image(image) -> Image.Image:
     )
 
 
-def _decode(data: bytes, what: str) -> Image.Image:
+def decode_image(data: bytes, what: str = "the file") -> Image.Image:
+    """Decode encoded image bytes (PNG, JPEG, ...) to RGB; ``what`` names the source in errors."""
     if not data:
         raise ImageError(f"{what} is empty; choose a PNG or JPEG file")
     try:

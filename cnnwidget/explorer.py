@@ -1,0 +1,188 @@
+"""``CNNExplorer``: the widget, a thin hall between the engine and the front end.
+
+It holds UI state in traitlets (so a reloaded page or a second view shows the
+same thing), turns the engine's arrays into the protocol's binary payloads, and
+turns browser messages into engine calls. It computes nothing itself.
+"""
+
+from __future__ import annotations
+
+import pathlib
+from typing import Callable
+
+import anywidget
+import traitlets
+from torch import nn
+
+from . import protocol
+from .engine import LayerError, activations_for_tensor, default_layer, find_layer, layers, load_image
+from .engine.images import ImageError, decode_image
+from .engine.preprocessing import display_crop, input_tensor, resolve_preprocess
+from .default_image import default_image, sample_names, sample_path
+
+STATIC = pathlib.Path(__file__).parent / "static"
+
+
+class CNNExplorer(anywidget.AnyWidget):
+    """Interactive activation explorer for a PyTorch CNN.
+
+    Args:
+        model: an ``nn.Module`` taking ``(N, 3, H, W)`` images, or a model spec
+            accepted by :func:`cnnwidget.load_model` (``"resnet18"``,
+            ``"timm:NAME"``, ``"default"``, ``"pkg.mod:attr"``, a ``.pt`` file).
+        image: the input picture (PIL image, path, array or tensor); a bundled
+            sample photo when omitted.
+        layer: the layer to show first; a mid-network stage when omitted.
+        preprocess: a callable, a torchvision ``Weights`` object, or ``None``
+            for the model's own preprocessing (ImageNet 224 px by default).
+
+    Example:
+        >>> ex = CNNExplorer(torchvision.models.resnet18())   # doctest: +SKIP
+        >>> ex.layer = "layer2"; ex.selected = ("layer2", 5)  # doctest: +SKIP
+    """
+
+    _esm = STATIC / "index.js"
+
+    layers = traitlets.List(help="Layers with image-like outputs: {name, type, shape, stage}.").tag(sync=True)
+    layer = traitlets.Unicode("", help="Name of the layer whose activation grid is shown.").tag(sync=True)
+    selected = traitlets.Tuple((), help="Selected unit as (layer, channel), or () for none.").tag(sync=True)
+    normalization = traitlets.Unicode("channel", help="'channel' (each tile its own scale) or 'layer' (one scale).").tag(sync=True)
+    colormap = traitlets.Unicode("viridis", help="Colormap: 'viridis', 'magma', 'gray' or 'coolwarm'.").tag(sync=True)
+    sort = traitlets.Unicode("index", help="Tile order: 'index', 'max' or 'mean'.").tag(sync=True)
+    grid = traitlets.Bytes(b"", help="Current layer's activations, binary grid layout (docs/protocol.md).").tag(sync=True)
+    grid_meta = traitlets.Dict(help="{layer, channels, height, width, version} describing `grid`.").tag(sync=True)
+    image = traitlets.Bytes(b"", help="JPEG of the input picture as the model sees it.").tag(sync=True)
+    image_name = traitlets.Unicode("", help="Name of the input picture.").tag(sync=True)
+    samples = traitlets.List(traitlets.Unicode(), help="Names of the bundled sample photos.").tag(sync=True)
+    error = traitlets.Unicode("", help="Last error message shown in the widget ('' when none).").tag(sync=True)
+
+    def __init__(self, model, image=None, layer: str | None = None, preprocess=None, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.model = _as_model(model)
+        self._preprocess = resolve_preprocess(preprocess, self.model)
+        self._input = None
+        self._pil = None
+        self._version = 0
+        self._select_callbacks: list[Callable] = []
+        self.samples = sample_names()
+        self.on_msg(self._on_browser_message)
+        self._set_image(image if image is not None else default_image(), name=_name_of(image))
+        catalog = layers(self.model, tuple(self._input.shape[-2:]))
+        if not catalog:
+            raise ValueError("this model has no layer with an image-like (N, C, H, W) output to show")
+        self.layers = [
+            {"name": i.name, "type": i.type, "shape": list(i.shape), "stage": i.stage} for i in catalog
+        ]
+        chosen = layer or default_layer(catalog)
+        find_layer(self.model, chosen, tuple(self._input.shape[-2:]))  # raise a named error early
+        self.layer = chosen
+
+    # ----- public API ---------------------------------------------------------------------------
+
+    def set_image(self, image, name: str | None = None) -> None:
+        """Use ``image`` (PIL image, path, array, tensor or file bytes) as the input picture."""
+        self._set_image(image, name=name or _name_of(image))
+        self._refresh_grid()
+
+    @property
+    def input_image(self):
+        """The input picture as the model sees it (cropped, before normalization), as PIL."""
+        return self._pil
+
+    @property
+    def current_activations(self):
+        """Activations of the current layer for the current image, ``float32 (C, H, W)``."""
+        return activations_for_tensor(self.model, self._input, self.layer)
+
+    def on_select(self, callback: Callable[[tuple], None]) -> None:
+        """Call ``callback((layer, channel))`` whenever a unit is selected (in the browser or in code)."""
+        self._select_callbacks.append(callback)
+
+    # ----- trait reactions ----------------------------------------------------------------------
+
+    @traitlets.observe("layer")
+    def _layer_changed(self, change) -> None:
+        try:
+            find_layer(self.model, change["new"], tuple(self._input.shape[-2:]))
+        except LayerError as err:
+            if change["old"]:
+                self.layer = change["old"]
+            self.error = str(err)
+            return
+        self._refresh_grid()
+
+    @traitlets.validate("selected")
+    def _valid_selection(self, proposal):
+        value = tuple(proposal["value"])
+        if not value:
+            return ()
+        if len(value) != 2 or not isinstance(value[0], str) or not isinstance(value[1], int):
+            raise traitlets.TraitError("selected must be (layer, channel), e.g. ('layer3', 5)")
+        info = find_layer(self.model, value[0], tuple(self._input.shape[-2:]))
+        if not 0 <= value[1] < info.channels:
+            raise traitlets.TraitError(
+                f"channel {value[1]} is out of range for {value[0]!r}: choose 0..{info.channels - 1}"
+            )
+        return value
+
+    @traitlets.observe("selected")
+    def _selection_changed(self, change) -> None:
+        if change["new"]:
+            for callback in list(self._select_callbacks):
+                callback(change["new"])
+
+    # ----- browser messages ---------------------------------------------------------------------
+
+    def _on_browser_message(self, _widget, content, buffers) -> None:
+        try:
+            message = protocol.parse_browser_message(content, buffers)
+            if message.type == protocol.UPLOAD:
+                name = message.content["name"]
+                self.set_image(decode_image(message.buffers[0], repr(name)), name=name)
+            elif message.type == protocol.SAMPLE:
+                path = sample_path(message.content["name"])
+                self.set_image(path, name=message.content["name"])
+        except (protocol.ProtocolError, ImageError, LayerError, ValueError, TypeError) as err:
+            self.error = str(err)
+        except Exception as err:  # never let a browser message crash the kernel
+            self.error = f"unexpected error: {err.__class__.__name__}: {err}"
+
+    # ----- internals ----------------------------------------------------------------------------
+
+    def _set_image(self, image, name: str) -> None:
+        pil = load_image(image)
+        tensor = input_tensor(pil, self._preprocess)
+        self._pil = display_crop(pil, self._preprocess)
+        self._input = tensor
+        self.image = protocol.encode_jpeg(self._pil)
+        self.image_name = name
+        self.error = ""
+
+    def _refresh_grid(self) -> None:
+        if not self.layer or self._input is None:
+            return
+        acts = activations_for_tensor(self.model, self._input, self.layer)
+        payload, shape = protocol.encode_grid(acts)
+        self._version += 1
+        with self.hold_sync():
+            self.grid = payload
+            self.grid_meta = {"layer": self.layer, "version": self._version, **shape}
+            self.error = ""
+
+
+def _as_model(model) -> nn.Module:
+    if isinstance(model, nn.Module):
+        return model
+    if isinstance(model, (str, pathlib.Path)):
+        from .models import load_model
+
+        return load_model(str(model))
+    raise TypeError(
+        f"CNNExplorer needs a torch.nn.Module or a model spec such as 'resnet18'; got {type(model).__name__}"
+    )
+
+
+def _name_of(image) -> str:
+    if isinstance(image, (str, pathlib.Path)):
+        return pathlib.Path(image).name
+    return "sample" if image is None else type(image).__name__

@@ -1,0 +1,131 @@
+"""The one message protocol between the kernel and the browser.
+
+Everything that crosses the wire is defined here and described in
+``docs/protocol.md``; the TypeScript mirror is ``js/protocol.ts``. State that
+must survive a page reload lives in traitlets (see :mod:`cnnwidget.explorer`);
+one-off commands and streamed progress travel as custom messages, whose
+``content`` is a small JSON dict with a ``type`` field and whose bulk data
+travels in binary ``buffers``.
+
+Activation grid (the ``grid`` trait, little-endian bytes)::
+
+    float32[C][4]   per channel: min, max, mean, flat index of the max
+    uint8[C][H][W]  each channel quantized with its own min..max to 0..255
+
+``grid_meta`` (a dict trait) carries ``{"layer", "channels", "height",
+"width", "version"}`` for the same bytes.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+# Messages from the browser to the kernel.
+UPLOAD = "upload"  # content: {name}; buffers: [file bytes]
+SAMPLE = "sample"  # content: {name}
+
+BROWSER_MESSAGES = {UPLOAD: ("name",), SAMPLE: ("name",)}
+"""Message type -> required string fields, for messages the kernel accepts."""
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+"""Uploads larger than this are refused before decoding."""
+
+MAX_GRID_VALUES = 4 * 1024 * 1024
+"""Grids with more values than this are downsampled spatially before sending."""
+
+STATS_PER_CHANNEL = 4
+
+
+class ProtocolError(ValueError):
+    """A malformed message from the browser; the text is shown in the widget."""
+
+
+@dataclass(frozen=True)
+class Message:
+    """A validated message from the browser."""
+
+    type: str
+    content: dict[str, Any]
+    buffers: list[bytes]
+
+
+def parse_browser_message(content: Any, buffers: Any) -> Message:
+    """Validate a custom message from the front end, or raise :class:`ProtocolError`."""
+    if not isinstance(content, dict):
+        raise ProtocolError(f"expected a JSON object message, got {type(content).__name__}")
+    kind = content.get("type")
+    if kind not in BROWSER_MESSAGES:
+        raise ProtocolError(f"unknown message type {kind!r}; expected one of {sorted(BROWSER_MESSAGES)}")
+    for field in BROWSER_MESSAGES[kind]:
+        if not isinstance(content.get(field), str):
+            raise ProtocolError(f"message {kind!r} needs a string field {field!r}")
+    blobs = [bytes(b) for b in (buffers or [])]
+    if kind == UPLOAD:
+        if not blobs:
+            raise ProtocolError("the upload arrived without its file data; try again")
+        if len(blobs[0]) > MAX_UPLOAD_BYTES:
+            raise ProtocolError(
+                f"the file is {len(blobs[0]) / 1e6:.1f} MB; uploads are limited to "
+                f"{MAX_UPLOAD_BYTES // (1024 * 1024)} MB, so resize it first"
+            )
+    return Message(kind, content, blobs)
+
+
+def encode_grid(acts: np.ndarray) -> tuple[bytes, dict[str, int]]:
+    """Pack ``(C, H, W)`` activations into the grid layout above.
+
+    Returns the bytes and the shape actually sent (large layers are
+    downsampled by an integer factor so that ``C*H*W <= MAX_GRID_VALUES``).
+    """
+    acts = np.asarray(acts, dtype=np.float32)
+    if acts.ndim != 3:
+        raise ValueError(f"activations must be (C, H, W); got shape {acts.shape}")
+    acts = _shrink(acts)
+    c, h, w = acts.shape
+    flat = np.nan_to_num(acts.reshape(c, h * w), nan=0.0, posinf=0.0, neginf=0.0)
+    lo = flat.min(axis=1)
+    hi = flat.max(axis=1)
+    stats = np.stack([lo, hi, flat.mean(axis=1), flat.argmax(axis=1).astype(np.float32)], axis=1)
+    span = np.where(hi > lo, hi - lo, 1.0)[:, None]
+    tiles = np.rint((flat - lo[:, None]) / span * 255.0).astype(np.uint8)
+    payload = stats.astype("<f4").tobytes() + tiles.tobytes()
+    return payload, {"channels": c, "height": h, "width": w}
+
+
+def decode_grid(payload: bytes, channels: int, height: int, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """Inverse of :func:`encode_grid`: ``(stats (C, 4), approx activations (C, H, W))``."""
+    n_stats = channels * STATS_PER_CHANNEL * 4
+    stats = np.frombuffer(payload[:n_stats], dtype="<f4").reshape(channels, STATS_PER_CHANNEL)
+    tiles = np.frombuffer(payload[n_stats:], dtype=np.uint8).reshape(channels, height, width)
+    lo, hi = stats[:, 0:1, None], stats[:, 1:2, None]
+    return stats, lo + tiles.astype(np.float32) / 255.0 * (hi - lo)
+
+
+def _shrink(acts: np.ndarray) -> np.ndarray:
+    c, h, w = acts.shape
+    factor = 1
+    while c * (h // factor) * (w // factor) > MAX_GRID_VALUES and min(h, w) // factor > 1:
+        factor += 1
+    if factor == 1:
+        return acts
+    hh, ww = h // factor, w // factor
+    return acts[:, : hh * factor, : ww * factor].reshape(c, hh, factor, ww, factor).mean(axis=(2, 4))
+
+
+def encode_png(image: Image.Image) -> bytes:
+    """PNG bytes of a PIL image (lossless, for pictures compared pixel by pixel)."""
+    out = io.BytesIO()
+    image.save(out, format="PNG", compress_level=1)
+    return out.getvalue()
+
+
+def encode_jpeg(image: Image.Image, quality: int = 90) -> bytes:
+    """JPEG bytes of a PIL image (for photos shown beside the maps)."""
+    out = io.BytesIO()
+    image.convert("RGB").save(out, format="JPEG", quality=quality)
+    return out.getvalue()
