@@ -7,6 +7,7 @@ the rest of the forward pass. Hooks are always removed on exit.
 
 from __future__ import annotations
 
+import threading
 from typing import Callable, Iterable, Mapping
 
 import torch
@@ -48,6 +49,9 @@ class LayerCapture:
             captured output before it flows on (used to steer gradients).
 
     Use :meth:`run` to do the forward pass; it returns ``{name: tensor}``.
+    The hooks act only during this capture's own :meth:`run`, in the thread
+    that called it, so other operations on the same model (another thread, or
+    the same thread between steps) pass through them untouched.
     """
 
     def __init__(
@@ -67,6 +71,7 @@ class LayerCapture:
         self.outputs: dict[str, torch.Tensor] = {}
         self._seen: dict[str, int] = {}
         self._handles: list = []
+        self._running_in: int | None = None
 
     def __enter__(self) -> "LayerCapture":
         modules = dict(self.model.named_modules())
@@ -81,6 +86,8 @@ class LayerCapture:
 
     def _hook_for(self, name: str):
         def hook(module, inputs, output):
+            if self._running_in != threading.get_ident():
+                return None
             self._seen[name] = self._seen.get(name, 0) + 1
             if self._seen[name] < self.calls[name]:
                 return None
@@ -102,10 +109,13 @@ class LayerCapture:
         """Run the model on ``x`` and return the captured outputs by name."""
         self.outputs = {}
         self._seen = {}
+        self._running_in = threading.get_ident()
         try:
             self.model(x)
         except _StopForward:
             pass
+        finally:
+            self._running_in = None
         missing = [n for n in self.names if n not in self.outputs]
         if missing:
             raise RuntimeError(

@@ -5,10 +5,17 @@ Every engine operation runs inside :func:`preserved`. It records each module's
 dictionary, and a copy of every buffer, and puts all of it back in a
 ``finally`` block, so the model is restored also when the operation raised or
 was cancelled.
+
+Operations may overlap (a maximization in a worker thread while the grid is
+recomputed on the kernel's thread): the first to enter takes the snapshot and
+the last to leave restores it, so an inner exit never undoes an outer
+operation's setup.
 """
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -82,6 +89,23 @@ class ModelSnapshot:
                     buf.copy_(copy)
 
 
+@dataclass
+class _Guard:
+    depth: int = 0
+    snapshot: ModelSnapshot | None = None
+
+
+_GUARDS: "weakref.WeakKeyDictionary[nn.Module, _Guard]" = weakref.WeakKeyDictionary()
+_GUARDS_LOCK = threading.Lock()
+
+
+def active_operations(model: nn.Module) -> int:
+    """How many engine operations are running on ``model`` right now."""
+    with _GUARDS_LOCK:
+        guard = _GUARDS.get(model)
+        return guard.depth if guard else 0
+
+
 @contextmanager
 def preserved(model: nn.Module, *, freeze: bool = True) -> Iterator[nn.Module]:
     """Run a block with ``model`` in eval mode and restore it afterwards.
@@ -100,12 +124,20 @@ def preserved(model: nn.Module, *, freeze: bool = True) -> Iterator[nn.Module]:
             f"expected a torch.nn.Module, got {type(model).__name__}; pass the model itself, "
             "for example torchvision.models.resnet18()"
         )
-    snapshot = ModelSnapshot.take(model)
-    try:
+    with _GUARDS_LOCK:
+        guard = _GUARDS.setdefault(model, _Guard())
+        if guard.depth == 0:
+            guard.snapshot = ModelSnapshot.take(model)
+        guard.depth += 1
         model.eval()
         if freeze:
             for param in model.parameters():
                 param.requires_grad_(False)
+    try:
         yield model
     finally:
-        snapshot.restore()
+        with _GUARDS_LOCK:
+            guard.depth -= 1
+            if guard.depth == 0 and guard.snapshot is not None:
+                guard.snapshot.restore()
+                guard.snapshot = None
