@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import threading
 import weakref
 from dataclasses import dataclass
 
@@ -82,9 +83,12 @@ def layers(model: nn.Module, input_size: int | tuple[int, int] = 224) -> list[La
     found: dict[str, list] = {}
     clock = [0]
     handles = []
+    tracer = threading.get_ident()
 
     def hook_for(name: str):
         def hook(module, inputs, output):
+            if threading.get_ident() != tracer:  # another thread's forward pass
+                return
             clock[0] += 1
             tensor = first_tensor(output)
             entry = found.setdefault(name, [type(module).__name__, None, 0, 0])
