@@ -1,0 +1,46 @@
+"""Kernel time to compute and encode one activation grid, and its payload size.
+
+resnet18 (random weights), layer4 (512 channels of 7x7) at 224 px: the work the
+kernel does when the user picks a layer. Goal (issue 2): <= 50 ms, <= 300 KB.
+
+Run:  .venv/bin/python benchmarks/bench_grid.py
+"""
+
+from __future__ import annotations
+
+import platform
+import statistics
+import time
+
+import numpy as np
+import torch
+import torchvision
+
+from cnnwidget.engine import Preprocess, activations_for_tensor
+from cnnwidget.protocol import encode_grid
+
+
+def measure(layer: str, repeats: int = 30) -> dict:
+    model = torchvision.models.resnet18()
+    photo = np.random.default_rng(0).integers(0, 255, (480, 640, 3), dtype=np.uint8)
+    x = Preprocess()(photo)[None]
+    times, size = [], 0
+    for i in range(repeats + 3):
+        start = time.perf_counter()
+        payload, _ = encode_grid(activations_for_tensor(model, x, layer))
+        elapsed = time.perf_counter() - start
+        size = len(payload)
+        if i >= 3:  # warm-up
+            times.append(elapsed * 1000)
+    return {"layer": layer, "p50_ms": statistics.median(times), "max_ms": max(times), "bytes": size}
+
+
+def main() -> None:
+    print(f"machine: {platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, torch {torch.__version__}")
+    for layer in ("layer4", "layer3", "layer1"):
+        r = measure(layer)
+        print(f"{r['layer']:7s} compute+encode p50 {r['p50_ms']:6.1f} ms (max {r['max_ms']:6.1f}), payload {r['bytes'] / 1024:7.1f} KB")
+
+
+if __name__ == "__main__":
+    main()

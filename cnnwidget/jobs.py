@@ -1,0 +1,107 @@
+"""One background job at a time, newest wins.
+
+Long work (a maximization, a DeepDream) runs in a daemon thread so the kernel's
+shell thread stays free to execute cells. Submitting a new job cancels the
+running one, which ends within one optimization step; the new job starts as
+soon as the old thread is gone, so no two jobs compete for the CPU and no
+worker is left over.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from dataclasses import dataclass, field
+from typing import Callable
+
+_ids = itertools.count(1)
+
+
+@dataclass
+class Job:
+    """A unit of background work.
+
+    Attributes:
+        id: increasing number, unique in the process.
+        kind: what it does (``"maximize"``, ``"dream"``).
+        cancel: set to ask the job to stop; the job checks it every step.
+        thread: the worker thread running it.
+    """
+
+    kind: str
+    id: int = field(default_factory=lambda: next(_ids))
+    cancel: threading.Event = field(default_factory=threading.Event)
+    thread: threading.Thread | None = None
+
+    @property
+    def running(self) -> bool:
+        """Whether the worker thread is still alive."""
+        return self.thread is not None and self.thread.is_alive()
+
+
+class JobRunner:
+    """Runs at most one :class:`Job` at a time; a new submission cancels the old one.
+
+    Args:
+        on_error: called as ``on_error(job, exception)`` when a job raises.
+    """
+
+    THREAD_PREFIX = "cnnwidget-job"
+
+    def __init__(self, on_error: Callable[[Job, BaseException], None] | None = None) -> None:
+        self._lock = threading.Lock()
+        self._current: Job | None = None
+        self._on_error = on_error
+        self._closed = False
+
+    @property
+    def current(self) -> Job | None:
+        """The most recently submitted job (running or finished)."""
+        return self._current
+
+    def submit(self, kind: str, work: Callable[[Job], None]) -> Job:
+        """Cancel the running job and start ``work(job)`` in a new worker thread."""
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("this widget was closed; create a new one to run more jobs")
+            previous = self._current
+            job = Job(kind)
+            if previous is not None:
+                previous.cancel.set()
+            job.thread = threading.Thread(
+                target=self._run, args=(job, previous, work), name=f"{self.THREAD_PREFIX}-{job.id}", daemon=True
+            )
+            self._current = job
+            job.thread.start()
+            return job
+
+    def cancel(self) -> Job | None:
+        """Ask the running job to stop; returns it (or ``None`` when idle)."""
+        job = self._current
+        if job is not None and job.running:
+            job.cancel.set()
+            return job
+        return None
+
+    def close(self, timeout: float = 1.0) -> bool:
+        """Cancel everything and wait up to ``timeout`` s; True when no worker is left."""
+        with self._lock:
+            self._closed = True
+            job = self._current
+        if job is None:
+            return True
+        job.cancel.set()
+        if job.thread is not None:
+            job.thread.join(timeout)
+        return not job.running
+
+    def _run(self, job: Job, previous: Job | None, work: Callable[[Job], None]) -> None:
+        if previous is not None and previous.thread is not None:
+            previous.thread.join()
+        if job.cancel.is_set():
+            return
+        try:
+            work(job)
+        except BaseException as err:  # report, never kill the kernel
+            if self._on_error is not None:
+                self._on_error(job, err)

@@ -1,0 +1,88 @@
+import threading
+import time
+
+from cnnwidget.jobs import JobRunner
+
+
+def wait_until(predicate, timeout=5.0):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def steps_until_cancelled(log, name, steps=400):
+    def work(job):
+        for i in range(steps):
+            if job.cancel.is_set():
+                log.append((name, "cancelled", i))
+                return
+            time.sleep(0.005)
+        log.append((name, "done", steps))
+
+    return work
+
+
+def test_newest_job_wins_and_runs_alone():
+    runner = JobRunner()
+    log = []
+    active = []
+    peak = [0]
+
+    def tracked(name):
+        inner = steps_until_cancelled(log, name, steps=40)
+
+        def work(job):
+            active.append(name)
+            peak[0] = max(peak[0], len(active))
+            try:
+                inner(job)
+            finally:
+                active.remove(name)
+
+        return work
+
+    jobs = [runner.submit("maximize", tracked(f"unit{i}")) for i in range(10)]
+    assert wait_until(lambda: not any(j.running for j in jobs))
+    finished = [entry for entry in log if entry[1] == "done"]
+    assert finished == [("unit9", "done", 40)]
+    assert peak[0] == 1  # never two jobs at once
+    assert not [t for t in threading.enumerate() if t.name.startswith(JobRunner.THREAD_PREFIX)]
+
+
+def test_cancel_stops_the_job_quickly():
+    runner = JobRunner()
+    log = []
+    job = runner.submit("maximize", steps_until_cancelled(log, "a"))
+    time.sleep(0.05)
+    start = time.monotonic()
+    assert runner.cancel() is job
+    job.thread.join(1.0)
+    assert not job.running and time.monotonic() - start < 1.0
+    assert log[0][:2] == ("a", "cancelled")
+
+
+def test_close_leaves_no_worker_and_refuses_new_jobs():
+    runner = JobRunner()
+    runner.submit("maximize", steps_until_cancelled([], "a"))
+    assert runner.close(timeout=1.0)
+    try:
+        runner.submit("maximize", steps_until_cancelled([], "b"))
+    except RuntimeError as err:
+        assert "closed" in str(err)
+    else:
+        raise AssertionError("a closed runner accepted a job")
+
+
+def test_errors_are_reported_not_raised():
+    seen = []
+    runner = JobRunner(on_error=lambda job, err: seen.append(str(err)))
+
+    def boom(job):
+        raise ValueError("bad unit")
+
+    job = runner.submit("maximize", boom)
+    job.thread.join(1.0)
+    assert seen == ["bad unit"]
