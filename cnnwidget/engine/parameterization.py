@@ -1,0 +1,190 @@
+"""How an optimized picture is stored: plain pixels, or a decorrelated Fourier spectrum.
+
+Both decode to ``(N, 3, H, W)`` pixels in ``[0, 1]`` through the same last two
+steps: an optional colour decorrelation (a 3x3 square root of ImageNet's
+colour covariance) and a sigmoid. The Fourier form scales each frequency by
+``1 / f`` so that plain gradient steps change coarse structure as easily as
+fine detail (Olah et al., "Feature Visualization", Distill 2017); pictures
+come out smoother and less adversarial than with raw pixels.
+
+Both can start from a given picture: :meth:`ImageParam.set_pixels` inverts the
+decoding exactly, so the first decoded image is that picture.
+"""
+
+from __future__ import annotations
+
+import torch
+
+# Square root of the colour covariance of ImageNet images (from Lucid), its
+# columns scaled so that the largest has unit norm.
+_COLOR_SQRT = torch.tensor(
+    [[0.26, 0.09, 0.02], [0.27, 0.00, -0.05], [0.27, -0.09, 0.03]], dtype=torch.float64
+)
+COLOR_CORRELATION = (_COLOR_SQRT / _COLOR_SQRT.norm(dim=0).max()).float()
+"""3x3 matrix mapping decorrelated colour components to (pre-sigmoid) RGB."""
+
+FFT_MAGIC = 4.0
+"""Divides the inverse FFT (Lucid's constant; smaller values give more saturated images)."""
+
+_EPS = 1e-4  # pixels are clamped to [EPS, 1 - EPS] before the inverse sigmoid
+
+
+class ImageParam:
+    """A batch of pictures stored as optimizable tensors.
+
+    Attributes:
+        params: the tensors an optimizer updates (they require grad).
+        batch, height, width: the decoded picture's shape ``(batch, 3, height, width)``.
+        decorrelate: whether colours pass through :data:`COLOR_CORRELATION`.
+    """
+
+    def __init__(self, batch: int, height: int, width: int, decorrelate: bool = True) -> None:
+        self.batch, self.height, self.width = batch, height, width
+        self.decorrelate = decorrelate
+        self.params: list[torch.Tensor] = []
+
+    def raw(self) -> torch.Tensor:
+        """The pre-colour, pre-sigmoid picture ``(N, 3, H, W)`` (differentiable)."""
+        raise NotImplementedError
+
+    def set_raw(self, raw: torch.Tensor) -> None:
+        """Set the parameters so that :meth:`raw` returns ``raw``."""
+        raise NotImplementedError
+
+    def __call__(self) -> torch.Tensor:
+        """Decode to ``(N, 3, H, W)`` pixels in ``[0, 1]`` (differentiable)."""
+        raw = self.raw()
+        if self.decorrelate:
+            matrix = COLOR_CORRELATION.to(raw.device, raw.dtype)
+            raw = torch.einsum("nchw,dc->ndhw", raw, matrix)
+        return torch.sigmoid(raw)
+
+    @torch.no_grad()
+    def set_pixels(self, pixels: torch.Tensor) -> None:
+        """Start from ``pixels`` (``(3, H, W)`` or ``(N, 3, H, W)`` in [0, 1], broadcast over the batch)."""
+        device = self.params[0].device
+        pixels = pixels.to(device=device, dtype=torch.float32)
+        if pixels.dim() == 3:
+            pixels = pixels[None]
+        if tuple(pixels.shape[-2:]) != (self.height, self.width):
+            pixels = torch.nn.functional.interpolate(
+                pixels, size=(self.height, self.width), mode="bilinear", antialias=True,
+                align_corners=False,
+            )
+        pixels = pixels.expand(self.batch, 3, self.height, self.width)
+        raw = torch.logit(pixels.clamp(_EPS, 1 - _EPS))
+        if self.decorrelate:
+            inverse = torch.linalg.inv(COLOR_CORRELATION).to(device)
+            raw = torch.einsum("nchw,dc->ndhw", raw, inverse)
+        self.set_raw(raw)
+
+
+class PixelImage(ImageParam):
+    """Each pixel is a free parameter (before colour decorrelation and the sigmoid).
+
+    Args:
+        batch, height, width: decoded shape.
+        decorrelate: see :class:`ImageParam`.
+        sd: standard deviation of the initial random values.
+        generator: random source for the initial values.
+        device: where the parameters live.
+    """
+
+    def __init__(self, batch, height, width, *, decorrelate=True, sd=0.01, generator=None, device="cpu"):
+        super().__init__(batch, height, width, decorrelate)
+        noise = torch.randn(batch, 3, height, width, generator=generator) * sd
+        self.pixels = noise.to(device).requires_grad_(True)
+        self.params = [self.pixels]
+
+    def raw(self) -> torch.Tensor:
+        return self.pixels
+
+    def set_raw(self, raw: torch.Tensor) -> None:
+        self.pixels.copy_(raw)
+
+
+def _frequency_scale(height: int, width: int, decay_power: float) -> torch.Tensor:
+    fy = torch.fft.fftfreq(height)[:, None]
+    fx = torch.fft.rfftfreq(width)[None, :]
+    freqs = torch.sqrt(fx * fx + fy * fy)
+    return 1.0 / freqs.clamp_min(1.0 / max(height, width)) ** decay_power
+
+
+class FourierImage(ImageParam):
+    """The picture's real 2-D spectrum is the parameter, each frequency scaled by ``1/f``.
+
+    Args:
+        batch, height, width: decoded shape.
+        decorrelate: see :class:`ImageParam`.
+        sd: standard deviation of the initial random spectrum.
+        decay_power: exponent of the ``1/f`` scaling (1 as in Lucid; higher is smoother).
+        generator: random source for the initial spectrum.
+        device: where the parameters live.
+    """
+
+    def __init__(
+        self, batch, height, width, *, decorrelate=True, sd=0.01, decay_power=1.0,
+        generator=None, device="cpu",
+    ):
+        super().__init__(batch, height, width, decorrelate)
+        self.scale = _frequency_scale(height, width, decay_power).to(device)[None, None, :, :, None]
+        shape = (batch, 3, height, width // 2 + 1, 2)
+        self.spectrum = (torch.randn(shape, generator=generator) * sd).to(device).requires_grad_(True)
+        self.params = [self.spectrum]
+
+    def raw(self) -> torch.Tensor:
+        scaled = torch.view_as_complex(self.spectrum * self.scale)
+        image = torch.fft.irfft2(scaled, s=(self.height, self.width), norm="ortho")
+        return image / FFT_MAGIC
+
+    def set_raw(self, raw: torch.Tensor) -> None:
+        spectrum = torch.fft.rfft2(raw * FFT_MAGIC, norm="ortho")
+        self.spectrum.copy_(torch.view_as_real(spectrum) / self.scale)
+
+
+def image_param(
+    kind: str,
+    batch: int,
+    size: int | tuple[int, int],
+    *,
+    decorrelate: bool = True,
+    generator: torch.Generator | None = None,
+    device="cpu",
+) -> ImageParam:
+    """Make a parameterized picture: ``kind`` is ``"fft"`` (Fourier, the default) or ``"pixel"``."""
+    height, width = (size, size) if isinstance(size, int) else size
+    if min(height, width) < 8:
+        raise ValueError(f"the picture must be at least 8 px on a side, got {height}x{width}")
+    if kind == "fft":
+        return FourierImage(batch, height, width, decorrelate=decorrelate, generator=generator, device=device)
+    if kind == "pixel":
+        return PixelImage(batch, height, width, decorrelate=decorrelate, generator=generator, device=device)
+    raise ValueError(f"unknown param {kind!r}; use 'fft' (smooth, the default) or 'pixel'")
+
+
+def high_frequency_share(pixels: torch.Tensor, cutoff: float = 0.25) -> float:
+    """Share of a picture's spectral energy (mean removed) above ``cutoff`` cycles per pixel.
+
+    A diagnostic for adversarial, noisy visualizations: natural pictures and
+    good feature visualizations keep most energy at low frequencies.
+    """
+    x = pixels.detach().float()
+    if x.dim() == 3:
+        x = x[None]
+    x = x - x.mean(dim=(-2, -1), keepdim=True)
+    power = torch.fft.fft2(x).abs().pow(2)
+    fy = torch.fft.fftfreq(x.shape[-2])[:, None]
+    fx = torch.fft.fftfreq(x.shape[-1])[None, :]
+    high = torch.sqrt(fx * fx + fy * fy) > cutoff
+    total = power.sum()
+    return float(power[..., high].sum() / total) if total > 0 else 0.0
+
+
+__all__ = [
+    "COLOR_CORRELATION",
+    "FourierImage",
+    "ImageParam",
+    "PixelImage",
+    "high_frequency_share",
+    "image_param",
+]
