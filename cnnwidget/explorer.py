@@ -19,11 +19,14 @@ from .engine import LayerError, activations_for_tensor, default_layer, find_laye
 from .engine.images import ImageError, decode_image
 from .engine.preprocessing import display_crop, input_tensor, resolve_preprocess
 from .default_image import default_image, sample_names, sample_path
+from .features.attribution import AttributionFeature
+from .features.maximize import MaximizeFeature
+from .jobs import JobRunner
 
 STATIC = pathlib.Path(__file__).parent / "static"
 
 
-class CNNExplorer(anywidget.AnyWidget):
+class CNNExplorer(MaximizeFeature, AttributionFeature, anywidget.AnyWidget):
     """Interactive activation explorer for a PyTorch CNN.
 
     Args:
@@ -63,7 +66,12 @@ class CNNExplorer(anywidget.AnyWidget):
         self._input = None
         self._pil = None
         self._version = 0
+        self._image_version = 0
         self._select_callbacks: list[Callable] = []
+        self._handlers = {protocol.UPLOAD: self._on_upload, protocol.SAMPLE: self._on_sample}
+        self._runner = JobRunner(on_error=lambda job, err: self._maximize_failed(job, err))
+        self._init_maximize()
+        self._init_attribution()
         self.samples = sample_names()
         self.on_msg(self._on_browser_message)
         self._set_image(image if image is not None else default_image(), name=_name_of(image))
@@ -93,6 +101,11 @@ class CNNExplorer(anywidget.AnyWidget):
     def current_activations(self):
         """Activations of the current layer for the current image, ``float32 (C, H, W)``."""
         return activations_for_tensor(self.model, self._input, self.layer)
+
+    def close(self) -> None:
+        """Stop background work (within a second) and close the widget."""
+        self._runner.close(timeout=1.0)
+        super().close()
 
     def on_select(self, callback: Callable[[tuple], None]) -> None:
         """Call ``callback((layer, channel))`` whenever a unit is selected (in the browser or in code)."""
@@ -136,16 +149,19 @@ class CNNExplorer(anywidget.AnyWidget):
     def _on_browser_message(self, _widget, content, buffers) -> None:
         try:
             message = protocol.parse_browser_message(content, buffers)
-            if message.type == protocol.UPLOAD:
-                name = message.content["name"]
-                self.set_image(decode_image(message.buffers[0], repr(name)), name=name)
-            elif message.type == protocol.SAMPLE:
-                path = sample_path(message.content["name"])
-                self.set_image(path, name=message.content["name"])
+            self._handlers[message.type](message)
         except (protocol.ProtocolError, ImageError, LayerError, ValueError, TypeError) as err:
             self.error = str(err)
         except Exception as err:  # never let a browser message crash the kernel
             self.error = f"unexpected error: {err.__class__.__name__}: {err}"
+
+    def _on_upload(self, message: protocol.Message) -> None:
+        name = message.content["name"]
+        self.set_image(decode_image(message.buffers[0], repr(name)), name=name)
+
+    def _on_sample(self, message: protocol.Message) -> None:
+        name = message.content["name"]
+        self.set_image(sample_path(name), name=name)
 
     # ----- internals ----------------------------------------------------------------------------
 
@@ -154,6 +170,7 @@ class CNNExplorer(anywidget.AnyWidget):
         tensor = input_tensor(pil, self._preprocess)
         self._pil = display_crop(pil, self._preprocess)
         self._input = tensor
+        self._image_version += 1
         self.image = protocol.encode_jpeg(self._pil)
         self.image_name = name
         self.error = ""

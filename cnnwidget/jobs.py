@@ -9,12 +9,22 @@ worker is left over.
 
 from __future__ import annotations
 
+import atexit
 import itertools
 import threading
+import weakref
 from dataclasses import dataclass, field
 from typing import Callable
 
 _ids = itertools.count(1)
+_RUNNERS: "weakref.WeakSet[JobRunner]" = weakref.WeakSet()
+
+
+@atexit.register
+def _stop_all_runners() -> None:
+    # A worker still inside torch when the interpreter exits aborts the process.
+    for runner in list(_RUNNERS):
+        runner.close(timeout=2.0)
 
 
 @dataclass
@@ -53,6 +63,7 @@ class JobRunner:
         self._current: Job | None = None
         self._on_error = on_error
         self._closed = False
+        _RUNNERS.add(self)
 
     @property
     def current(self) -> Job | None:

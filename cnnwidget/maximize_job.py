@@ -19,8 +19,9 @@ from .engine import objectives as obj
 from .engine.maximize import Maximizer
 
 STREAM_EVERY_S = 0.2
-"""Stream a picture at most this often (seconds), and at least every :data:`STREAM_EVERY_STEPS`."""
-STREAM_EVERY_STEPS = 8
+"""Stream a picture when this many seconds have passed since the last one ..."""
+STREAM_UPDATES = 16
+"""... and, whatever the speed, at least this many times over a run."""
 
 LIMITS = {"steps": (1, 4096), "size": (32, 512), "batch": (1, 8)}
 DEFAULT_OPTIONS = {
@@ -130,8 +131,8 @@ def run_request(
 ) -> MaximizeResult:
     """Run ``request`` on ``model``; call ``on_update(step, images, value, curve)`` while it runs.
 
-    Updates come at the first step, then every :data:`STREAM_EVERY_S` seconds or
-    :data:`STREAM_EVERY_STEPS` steps, whichever is sooner. ``cancel`` stops the
+    Updates come at the first step, then every :data:`STREAM_EVERY_S` seconds and
+    at least :data:`STREAM_UPDATES` times per run. ``cancel`` stops the
     run within one step; the result then says ``"cancelled"``.
     """
     engine = Maximizer(
@@ -150,12 +151,13 @@ def run_request(
     curve: list[float] = []
     last_sent = 0.0
     step = 0
+    every = max(1, request.steps // STREAM_UPDATES)
     try:
         for state in engine:
             step = state.step
             curve.append(state.value)
             now = time.monotonic()
-            due = step == 1 or step % STREAM_EVERY_STEPS == 0 or now - last_sent >= STREAM_EVERY_S
+            due = step == 1 or step % every == 0 or now - last_sent >= STREAM_EVERY_S
             if on_update is not None and due and step < request.steps:
                 on_update(step, engine.images(), state.value, curve)
                 last_sent = now

@@ -28,9 +28,22 @@ from PIL import Image
 # Messages from the browser to the kernel.
 UPLOAD = "upload"  # content: {name}; buffers: [file bytes]
 SAMPLE = "sample"  # content: {name}
+MAXIMIZE = "maximize"  # content: {layer, channel}
+CANCEL = "cancel"  # content: {}
+DREAM = "dream"  # content: {}
 
-BROWSER_MESSAGES = {UPLOAD: ("name",), SAMPLE: ("name",)}
-"""Message type -> required string fields, for messages the kernel accepts."""
+BROWSER_MESSAGES = {
+    UPLOAD: {"name": str},
+    SAMPLE: {"name": str},
+    MAXIMIZE: {"layer": str, "channel": int},
+    CANCEL: {},
+    DREAM: {},
+}
+"""Message type -> required fields and their types, for messages the kernel accepts."""
+
+# Messages from the kernel to the browser.
+MAXIMIZE_PROGRESS = "maximize_progress"  # content: {job, unit, status, step, steps, value}; buffers: [PNG]
+DREAM_PROGRESS = "dream_progress"  # content: {job, status, octave, octaves}; buffers: [PNG]
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 """Uploads larger than this are refused before decoding."""
@@ -61,9 +74,10 @@ def parse_browser_message(content: Any, buffers: Any) -> Message:
     kind = content.get("type")
     if kind not in BROWSER_MESSAGES:
         raise ProtocolError(f"unknown message type {kind!r}; expected one of {sorted(BROWSER_MESSAGES)}")
-    for field in BROWSER_MESSAGES[kind]:
-        if not isinstance(content.get(field), str):
-            raise ProtocolError(f"message {kind!r} needs a string field {field!r}")
+    for field, kind_of in BROWSER_MESSAGES[kind].items():
+        value = content.get(field)
+        if not isinstance(value, kind_of) or isinstance(value, bool):
+            raise ProtocolError(f"message {kind!r} needs a{'n' if kind_of is int else ''} {kind_of.__name__} field {field!r}")
     blobs = [bytes(b) for b in (buffers or [])]
     if kind == UPLOAD:
         if not blobs:

@@ -40,10 +40,10 @@ def test_huge_layers_are_downsampled_below_the_limit():
     [
         ("not a dict", [], "JSON object"),
         ({"type": "launch_missiles"}, [], "unknown message type"),
-        ({"type": "upload"}, [b"x"], "string field 'name'"),
+        ({"type": "upload"}, [b"x"], "str field 'name'"),
         ({"type": "upload", "name": "a.png"}, [], "without its file data"),
         ({"type": "upload", "name": "a.png"}, [b"0" * (protocol.MAX_UPLOAD_BYTES + 1)], "limited to 20 MB"),
-        ({"type": "sample", "name": 3}, [], "string field 'name'"),
+        ({"type": "sample", "name": 3}, [], "str field 'name'"),
     ],
 )
 def test_bad_browser_messages_are_refused_with_a_reason(content, buffers, match):

@@ -1,0 +1,146 @@
+"""Click a unit, watch the picture it wants to see: the explorer's maximization feature."""
+
+from __future__ import annotations
+
+import threading
+
+import traitlets
+from PIL import Image
+
+from .. import protocol
+from ..jobs import Job
+from ..maximize_job import DEFAULT_OPTIONS, MaximizeRequest, MaximizeResult, run_request
+
+
+def strip(images: list[Image.Image]) -> Image.Image:
+    """The pictures of a batch side by side, in one image."""
+    if len(images) == 1:
+        return images[0]
+    w, h = images[0].size
+    out = Image.new("RGB", (w * len(images), h))
+    for i, image in enumerate(images):
+        out.paste(image, (i * w, 0))
+    return out
+
+
+class MaximizeFeature(traitlets.HasTraits):
+    """Traits and handlers for filter maximization (mixed into :class:`~cnnwidget.CNNExplorer`)."""
+
+    maximize_options = traitlets.Dict(
+        dict(DEFAULT_OPTIONS), help="Options of the next maximization (see docs/protocol.md)."
+    ).tag(sync=True)
+    maximize_state = traitlets.Dict(
+        help="{job, unit, status, step, steps, value, curve}; status is running|done|cancelled|error."
+    ).tag(sync=True)
+    maximized_image = traitlets.Bytes(b"", help="PNG of the latest finished (or stopped) maximization.").tag(sync=True)
+    neuron = traitlets.Tuple((), help="(y, x) position chosen on the enlarged map for neuron mode.").tag(sync=True)
+    auto_maximize = traitlets.Bool(True, help="Start a maximization whenever a unit is selected.").tag(sync=True)
+
+    def _init_maximize(self) -> None:
+        self._maximize_cache: dict[tuple, MaximizeResult] = {}
+        self._maximized: list[Image.Image] = []
+        self._state_lock = threading.RLock()
+        self._selecting_from_code = False
+        self._handlers[protocol.MAXIMIZE] = lambda m: self.maximize((m.content["layer"], m.content["channel"]))
+        self._handlers[protocol.CANCEL] = lambda m: self.cancel()
+        self.on_select(self._maximize_on_select)
+
+    # ----- public API ---------------------------------------------------------------------------
+
+    @property
+    def maximized(self):
+        """The latest maximized picture (PIL), a list for a batch, ``None`` before any."""
+        if not self._maximized:
+            return None
+        return self._maximized[0] if len(self._maximized) == 1 else list(self._maximized)
+
+    def maximize(self, unit=None, **options) -> Job | None:
+        """Maximize ``unit`` = ``(layer, channel)`` (the selected one by default) in the background.
+
+        Options override ``maximize_options`` for this run (``steps``, ``size``, ``param``,
+        ``transforms``, ``mode``, ``from_image``, ``batch``, ``negative``). The picture
+        streams to the widget; a newer request cancels this one. Returns the
+        background :class:`~cnnwidget.jobs.Job` (``job.thread.join()`` waits), or
+        ``None`` when the result came from the cache.
+        """
+        unit = tuple(unit) if unit is not None else tuple(self.selected)
+        if len(unit) != 2:
+            raise ValueError("no unit to maximize: pass (layer, channel) or select a unit first")
+        request = MaximizeRequest.build(unit[0], unit[1], {**self.maximize_options, **options}, self.neuron or None)
+        self._selecting_from_code = True
+        try:
+            self.selected = unit  # validates the unit and shows it selected in the browser
+        finally:
+            self._selecting_from_code = False
+        return self._start(request)
+
+    def cancel(self) -> Job | None:
+        """Stop the running maximization or dream; it ends within one step."""
+        return self._runner.cancel()
+
+    # ----- internals ----------------------------------------------------------------------------
+
+    def _maximize_on_select(self, unit) -> None:
+        if self.auto_maximize and not self._selecting_from_code:
+            try:
+                request = MaximizeRequest.build(unit[0], unit[1], self.maximize_options, self.neuron or None)
+            except ValueError as err:
+                self.error = str(err)
+                return
+            self._start(request)
+
+    def _start(self, request: MaximizeRequest) -> Job | None:
+        key = (request, self._image_version if request.from_image else None)
+        cached = self._maximize_cache.get(key)
+        if cached is not None:
+            self._runner.cancel()
+            self._finish(None, request, cached)
+            return None
+        image = self._pil
+        return self._runner.submit("maximize", lambda job: self._run(job, request, key, image))
+
+    def _run(self, job: Job, request: MaximizeRequest, key, image) -> None:
+        self._publish(job, request, "running", 0, 0.0, [])
+
+        def on_update(step, images, value, curve):
+            if job.cancel.is_set():
+                return
+            self.send(
+                {"type": protocol.MAXIMIZE_PROGRESS, "job": job.id, "unit": [request.layer, request.channel],
+                 "status": "running", "step": step, "steps": request.steps, "value": value},
+                buffers=[protocol.encode_png(strip(images))],
+            )
+
+        result = run_request(
+            self.model, request, cancel=job.cancel, image=image, preprocess=self._preprocess, on_update=on_update
+        )
+        if result.status == "done":
+            self._maximize_cache[key] = result
+        self._finish(job, request, result)
+
+    def _finish(self, job: Job | None, request: MaximizeRequest, result: MaximizeResult) -> None:
+        with self._state_lock:
+            self._maximized = list(result.images)
+            with self.hold_sync():
+                self.maximized_image = protocol.encode_png(strip(result.images))
+                self._publish(job, request, result.status, result.steps_done, result.value, result.curve)
+
+    def _publish(self, job, request, status, step, value, curve) -> None:
+        with self._state_lock:
+            self.maximize_state = {
+                "job": job.id if job else 0,
+                "unit": [request.layer, request.channel],
+                "request": request.describe(),
+                "status": status,
+                "step": step,
+                "steps": request.steps,
+                "value": float(value),
+                "curve": [round(float(v), 5) for v in curve[-512:]],
+            }
+
+    def _maximize_failed(self, job: Job, err: BaseException) -> None:
+        state = dict(self.maximize_state)
+        state.update(status="error", job=job.id)
+        self.maximize_state = state
+        self.error = f"maximization failed: {err}"
+
