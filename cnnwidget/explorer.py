@@ -20,13 +20,14 @@ from .engine.images import ImageError, decode_image
 from .engine.preprocessing import display_crop, input_tensor, resolve_preprocess
 from .default_image import default_image, sample_names, sample_path
 from .features.attribution import AttributionFeature
+from .features.live import LiveFeature
 from .features.maximize import MaximizeFeature
 from .jobs import JobRunner
 
 STATIC = pathlib.Path(__file__).parent / "static"
 
 
-class CNNExplorer(MaximizeFeature, AttributionFeature, anywidget.AnyWidget):
+class CNNExplorer(MaximizeFeature, AttributionFeature, LiveFeature, anywidget.AnyWidget):
     """Interactive activation explorer for a PyTorch CNN.
 
     Args:
@@ -72,6 +73,7 @@ class CNNExplorer(MaximizeFeature, AttributionFeature, anywidget.AnyWidget):
         self._runner = JobRunner(on_error=lambda job, err: self._maximize_failed(job, err))
         self._init_maximize()
         self._init_attribution()
+        self._init_live()
         self.samples = sample_names()
         self.on_msg(self._on_browser_message)
         self._set_image(image if image is not None else default_image(), name=_name_of(image))

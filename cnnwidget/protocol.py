@@ -31,6 +31,9 @@ SAMPLE = "sample"  # content: {name}
 MAXIMIZE = "maximize"  # content: {layer, channel}
 CANCEL = "cancel"  # content: {}
 DREAM = "dream"  # content: {}
+FRAME = "frame"  # content: {id, width, height, t, latency_ms?}; buffers: [RGBA uint8 H*W*4]
+FREEZE = "freeze"  # content: {}
+LIVE_STOP = "live_stop"  # content: {}
 
 BROWSER_MESSAGES = {
     UPLOAD: {"name": str},
@@ -38,15 +41,22 @@ BROWSER_MESSAGES = {
     MAXIMIZE: {"layer": str, "channel": int},
     CANCEL: {},
     DREAM: {},
+    FRAME: {"id": int, "width": int, "height": int},
+    FREEZE: {},
+    LIVE_STOP: {},
 }
 """Message type -> required fields and their types, for messages the kernel accepts."""
 
 # Messages from the kernel to the browser.
 MAXIMIZE_PROGRESS = "maximize_progress"  # content: {job, unit, status, step, steps, value}; buffers: [PNG]
+LIVE_RESULT = "live_result"  # content: {id, t, mode, layer, channels?, height?, width?, kernel_ms, stats}; buffers: [grid | dream JPEG, frame JPEG?]
 DREAM_PROGRESS = "dream_progress"  # content: {job, status, octave, octaves}; buffers: [PNG]
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 """Uploads larger than this are refused before decoding."""
+
+MAX_FRAME_SIDE = 1024
+"""Live frames larger than this on either side are refused (the browser sends the model's input size)."""
 
 MAX_GRID_VALUES = 4 * 1024 * 1024
 """Grids with more values than this are downsampled spatially before sending."""
@@ -87,7 +97,18 @@ def parse_browser_message(content: Any, buffers: Any) -> Message:
                 f"the file is {len(blobs[0]) / 1e6:.1f} MB; uploads are limited to "
                 f"{MAX_UPLOAD_BYTES // (1024 * 1024)} MB, so resize it first"
             )
+    if kind == FRAME:
+        _check_frame(content, blobs)
     return Message(kind, content, blobs)
+
+
+def _check_frame(content: dict, blobs: list[bytes]) -> None:
+    w, h = content["width"], content["height"]
+    if not (0 < w <= MAX_FRAME_SIDE and 0 < h <= MAX_FRAME_SIDE):
+        raise ProtocolError(f"frame size {w}x{h} is outside 1..{MAX_FRAME_SIDE} px; send a downsized frame")
+    if not blobs or len(blobs[0]) != w * h * 4:
+        got = len(blobs[0]) if blobs else 0
+        raise ProtocolError(f"frame data has {got} bytes; a {w}x{h} RGBA frame needs {w * h * 4}")
 
 
 def encode_grid(acts: np.ndarray) -> tuple[bytes, dict[str, int]]:

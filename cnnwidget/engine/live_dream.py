@@ -1,0 +1,68 @@
+"""DeepDream for a video stream: a few steps per frame, carried over from frame to frame.
+
+Each new camera frame is blended with the previous dreamed frame, so the
+dream builds up over time instead of restarting (temporal coherence), and a
+few gradient-ascent steps on the chosen layer's activation norm are taken.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from .capture import LayerCapture
+from .layer_catalog import find_layer
+from .model_guard import preserved
+from .placement import model_device, model_dtype
+from .preprocessing import Preprocess, resolve_preprocess
+
+
+class FrameDreamer:
+    """Dream frame after frame on one layer.
+
+    Args:
+        model: the network (left exactly as found after each frame).
+        layer: layer whose activation norm is increased.
+        steps: gradient steps per frame.
+        lr: step size, in units of the normalized gradient (pixels in [0, 1]).
+        carry: weight of the previous dream in the starting picture of the next frame.
+        preprocess: the model's normalization (a :class:`Preprocess`, or ``None`` for the model's own).
+    """
+
+    def __init__(self, model, layer: str, *, steps: int = 3, lr: float = 0.02, carry: float = 0.7, preprocess=None) -> None:
+        if steps < 1:
+            raise ValueError(f"steps must be at least 1, got {steps}")
+        if not 0.0 <= carry < 1.0:
+            raise ValueError(f"carry must be in [0, 1), got {carry}")
+        self.model = model
+        self.layer = layer
+        self.steps = steps
+        self.lr = lr
+        self.carry = carry
+        transform = resolve_preprocess(preprocess, model)
+        self.normalize = transform.normalize if isinstance(transform, Preprocess) else Preprocess().normalize
+        self._previous: torch.Tensor | None = None
+
+    def reset(self) -> None:
+        """Forget the previous dream (the next frame starts fresh)."""
+        self._previous = None
+
+    def __call__(self, frame: np.ndarray) -> np.ndarray:
+        """Dream ``frame`` (``(H, W, 3)`` uint8) and return the dreamed ``(H, W, 3)`` uint8 picture."""
+        pixels = torch.from_numpy(np.ascontiguousarray(frame)).permute(2, 0, 1)[None].float() / 255.0
+        if self._previous is not None and self._previous.shape == pixels.shape:
+            pixels = self.carry * self._previous + (1 - self.carry) * pixels
+        info = find_layer(self.model, self.layer, tuple(pixels.shape[-2:]))
+        device, dtype = model_device(self.model), model_dtype(self.model)
+        pixels = pixels.to(device)
+        with preserved(self.model), torch.enable_grad():
+            with LayerCapture(self.model, [self.layer], calls={self.layer: info.calls}) as capture:
+                for _ in range(self.steps):
+                    pixels = pixels.detach().requires_grad_(True)
+                    acts = capture.run(self.normalize(pixels).to(dtype))[self.layer]
+                    (grad,) = torch.autograd.grad(acts.float().pow(2).mean(), pixels)
+                    step = self.lr * grad / (grad.abs().mean() + 1e-8)
+                    pixels = (pixels + step).clamp(0, 1)
+        self._previous = pixels.detach()
+        out = (pixels.detach()[0].permute(1, 2, 0).cpu().numpy() * 255).round().astype(np.uint8)
+        return out

@@ -1,0 +1,160 @@
+"""Live camera frames in, activation maps or dreams out (mixed into :class:`~cnnwidget.CNNExplorer`)."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import torch
+import traitlets
+from PIL import Image
+
+from .. import protocol
+from ..engine.activations import activations_for_tensor
+from ..engine.live_dream import FrameDreamer
+from ..engine.preprocessing import Preprocess, input_tensor
+from ..engine.receptive_field import receptive_field
+from ..engine.top_crops import TopCrops
+from ..live_stats import LiveStats
+
+TOP_CROPS_EVERY_S = 0.5
+"""The strip of top crops is re-sent at most this often."""
+
+
+class LiveFeature(traitlets.HasTraits):
+    """Traits, handlers and Python API of live mode."""
+
+    live_mode = traitlets.Unicode("maps", help="'maps' (activation grid per frame) or 'dream' (live DeepDream).").tag(sync=True)
+    live_options = traitlets.Dict(
+        {"dream_steps": 2, "dream_lr": 0.03, "carry": 0.7, "top_k": 9},
+        help="Live DeepDream steps per frame, step size, carry-over of the previous dream; K of the top crops.",
+    ).tag(sync=True)
+    top_crops = traitlets.Bytes(b"", help="JPEG strip of the selected unit's top-K crops seen so far, strongest first.").tag(sync=True)
+    top_crops_meta = traitlets.Dict(help="{unit, values, tile} describing `top_crops`.").tag(sync=True)
+
+    def _init_live(self) -> None:
+        self._stats = LiveStats()
+        self._dreamer: FrameDreamer | None = None
+        self._tracker: TopCrops | None = None
+        self._last_frame: np.ndarray | None = None
+        self._crops_sent = 0.0
+        self._handlers[protocol.FRAME] = self._on_frame
+        self._handlers[protocol.FREEZE] = lambda m: self.freeze()
+        self._handlers[protocol.LIVE_STOP] = lambda m: self._reset_live()
+        self.on_select(lambda unit: self._reset_tracker())
+
+    # ----- public API ---------------------------------------------------------------------------
+
+    @property
+    def live_stats(self) -> dict:
+        """``{frames, fps, kernel_ms_p50, latency_ms_p50}`` of the live stream (see :class:`LiveStats`)."""
+        return self._stats.snapshot()
+
+    def feed(self, frame, *, bgr: bool = False) -> dict:
+        """Process one frame from Python (e.g. OpenCV's ``VideoCapture.read()``), as the webcam would.
+
+        Args:
+            frame: ``(H, W, 3)`` uint8 array (or anything :func:`cnnwidget.load_image` reads).
+            bgr: the array is in OpenCV's BGR order.
+
+        Returns:
+            ``{"activations": (C, h, w) float32}`` in maps mode, ``{"dream": (H, W, 3) uint8}``
+            in dream mode; the widget shows the frame and its result.
+        """
+        if bgr and isinstance(frame, np.ndarray):
+            frame = np.ascontiguousarray(frame[..., ::-1])
+        from ..engine.images import load_image
+
+        pil = load_image(frame)
+        rgb = np.asarray(self._live_crop(pil))
+        return self._process(rgb, frame_id=-1, t=0.0, latency=None, echo_frame=True)
+
+    def freeze(self) -> None:
+        """Make the last live frame the explorer's input image (then click a unit to maximize it)."""
+        if self._last_frame is None:
+            raise ValueError("no live frame yet: start the webcam (or call feed) before freezing")
+        self.set_image(Image.fromarray(self._last_frame), name="frozen frame")
+
+    # ----- internals ----------------------------------------------------------------------------
+
+    def _on_frame(self, message: protocol.Message) -> None:
+        c = message.content
+        rgba = np.frombuffer(message.buffers[0], dtype=np.uint8).reshape(c["height"], c["width"], 4)
+        latency = c.get("latency_ms")
+        self._process(np.ascontiguousarray(rgba[..., :3]), frame_id=c["id"], t=c.get("t", 0.0),
+                      latency=latency if isinstance(latency, (int, float)) else None)
+
+    def _process(self, rgb: np.ndarray, *, frame_id: int, t: float, latency, echo_frame: bool = False) -> dict:
+        start = time.perf_counter()
+        self._last_frame = rgb
+        content = {"type": protocol.LIVE_RESULT, "id": frame_id, "t": t, "mode": self.live_mode, "layer": self.layer}
+        buffers: list[bytes] = []
+        if self.live_mode == "dream":
+            dreamed = self._dreamer_for()(rgb)
+            result = {"dream": dreamed}
+            buffers.append(protocol.encode_jpeg(Image.fromarray(dreamed), quality=85))
+        else:
+            acts = activations_for_tensor(self.model, self._live_tensor(rgb), self.layer)
+            payload, shape = protocol.encode_grid(acts)
+            content.update(shape)
+            buffers.append(payload)
+            result = {"activations": acts}
+            self._offer_crop(rgb, acts)
+        if echo_frame:
+            content["frame_included"] = True
+            buffers.append(protocol.encode_jpeg(Image.fromarray(rgb), quality=85))
+        kernel_ms = (time.perf_counter() - start) * 1000
+        self._stats.record(kernel_ms, latency)
+        content["kernel_ms"] = round(kernel_ms, 2)
+        content["stats"] = self._stats.snapshot()
+        self.send(content, buffers=buffers)
+        return result
+
+    def _live_crop(self, pil: Image.Image) -> Image.Image:
+        size = self._preprocess.size if isinstance(self._preprocess, Preprocess) else 224
+        return Preprocess(size=size).crop(pil)
+
+    def _live_tensor(self, rgb: np.ndarray) -> torch.Tensor:
+        if isinstance(self._preprocess, Preprocess) and rgb.shape[0] == rgb.shape[1] == self._preprocess.size:
+            pixels = torch.from_numpy(np.array(rgb)).permute(2, 0, 1)[None].float() / 255.0
+            return self._preprocess.normalize(pixels)
+        return input_tensor(Image.fromarray(rgb), self._preprocess)
+
+    def _dreamer_for(self) -> FrameDreamer:
+        opts = self.live_options
+        wanted = (self.layer, opts.get("dream_steps", 2), opts.get("dream_lr", 0.03), opts.get("carry", 0.7))
+        if self._dreamer is None or (self._dreamer.layer, self._dreamer.steps, self._dreamer.lr, self._dreamer.carry) != wanted:
+            self._dreamer = FrameDreamer(self.model, wanted[0], steps=int(wanted[1]), lr=float(wanted[2]),
+                                         carry=float(wanted[3]), preprocess=self._preprocess)
+        return self._dreamer
+
+    def _offer_crop(self, rgb: np.ndarray, acts: np.ndarray) -> None:
+        if len(self.selected) != 2 or self.selected[0] != self.layer:
+            return
+        if self._tracker is None:
+            side = receptive_field(self.model, self.layer, rgb.shape[0])
+            self._tracker = TopCrops(k=int(self.live_options.get("top_k", 9)), side=side)
+        kept = self._tracker.offer(rgb, acts[self.selected[1]])
+        now = time.monotonic()
+        if kept and now - self._crops_sent >= TOP_CROPS_EVERY_S:
+            self._send_crops()
+
+    def _send_crops(self) -> None:
+        self._crops_sent = time.monotonic()
+        tile = 64
+        with self.hold_sync():
+            self.top_crops = protocol.encode_jpeg(Image.fromarray(self._tracker.strip(tile)), quality=85)
+            self.top_crops_meta = {
+                "unit": list(self.selected),
+                "values": [round(c.value, 4) for c in self._tracker.crops()],
+                "tile": tile,
+            }
+
+    def _reset_tracker(self) -> None:
+        self._tracker = None
+
+    def _reset_live(self) -> None:
+        if self._tracker is not None and self._tracker.crops():
+            self._send_crops()
+        if self._dreamer is not None:
+            self._dreamer.reset()

@@ -1,0 +1,45 @@
+"""Frame rate and latency figures of a live stream, over a sliding window."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections import deque
+
+
+class LiveStats:
+    """Counts frames and keeps the last ``window`` timings.
+
+    :meth:`snapshot` gives ``{frames, fps, kernel_ms_p50, latency_ms_p50}``:
+    frames processed since the start, frames per second over the last two
+    seconds, the kernel's processing time per frame, and the browser's
+    camera-to-screen latency as it reports it with each frame.
+    """
+
+    def __init__(self, window: int = 120) -> None:
+        self.frames = 0
+        self._times: deque[float] = deque(maxlen=window)
+        self._kernel_ms: deque[float] = deque(maxlen=window)
+        self._latency_ms: deque[float] = deque(maxlen=window)
+
+    def record(self, kernel_ms: float, browser_latency_ms: float | None = None) -> None:
+        """Note one processed frame."""
+        self.frames += 1
+        self._times.append(time.monotonic())
+        self._kernel_ms.append(kernel_ms)
+        if browser_latency_ms is not None and browser_latency_ms >= 0:
+            self._latency_ms.append(browser_latency_ms)
+
+    def snapshot(self) -> dict:
+        """The current figures (see the class docstring)."""
+        now = time.monotonic()
+        recent = [t for t in self._times if now - t <= 2.0]
+        fps = 0.0
+        if len(recent) >= 2:
+            fps = (len(recent) - 1) / max(recent[-1] - recent[0], 1e-6)
+        return {
+            "frames": self.frames,
+            "fps": round(fps, 2),
+            "kernel_ms_p50": round(statistics.median(self._kernel_ms), 2) if self._kernel_ms else None,
+            "latency_ms_p50": round(statistics.median(self._latency_ms), 2) if self._latency_ms else None,
+        }

@@ -1,0 +1,106 @@
+"""Live mode from the Python side: frames in, grids or dreams out, freeze, top crops, stats."""
+
+import io
+
+import numpy as np
+import pytest
+import torchvision
+from PIL import Image
+
+from cnnwidget import CNNExplorer, protocol
+from cnnwidget.engine import activations
+
+
+@pytest.fixture(scope="module")
+def model():
+    return torchvision.models.resnet18()
+
+
+@pytest.fixture
+def explorer(model, photo):
+    ex = CNNExplorer(model, image=photo, layer="layer3", auto_maximize=False)
+    ex.sent = []
+    ex.send = lambda content, buffers=None: ex.sent.append((content, buffers))
+    yield ex
+    ex.close()
+
+
+def frame_message(rgb: np.ndarray, frame_id: int, **extra):
+    h, w = rgb.shape[:2]
+    rgba = np.concatenate([rgb, np.full((h, w, 1), 255, np.uint8)], axis=2)
+    return {"type": "frame", "id": frame_id, "width": w, "height": h, "t": 123.0, **extra}, [rgba.tobytes()]
+
+
+def moving_frame(i: int) -> np.ndarray:
+    y, x = np.mgrid[0:224, 0:224]
+    rgb = np.stack([(x + 9 * i) % 224, (y * 2) % 224, np.full_like(x, 60 * i % 255)], axis=-1)
+    return rgb.astype(np.uint8)
+
+
+def test_a_frame_comes_back_as_the_grid_of_its_activations(explorer, model):
+    rgb = moving_frame(0)
+    explorer._on_browser_message(explorer, *frame_message(rgb, 7, latency_ms=40.0))
+    content, buffers = explorer.sent[-1]
+    assert content["type"] == protocol.LIVE_RESULT and content["id"] == 7 and content["t"] == 123.0
+    assert (content["channels"], content["height"], content["width"]) == (256, 14, 14)
+    _, approx = protocol.decode_grid(buffers[0], 256, 14, 14)
+    exact = activations(model, rgb, "layer3")
+    assert np.abs(approx - exact).max() <= (exact.max() - exact.min()) / 255 + 1e-4
+    assert explorer.live_stats["frames"] == 1 and explorer.live_stats["latency_ms_p50"] == 40.0
+
+
+def test_different_frames_give_different_grids(explorer):
+    for i in range(3):
+        explorer._on_browser_message(explorer, *frame_message(moving_frame(i), i))
+    grids = [b[0] for c, b in explorer.sent if c["type"] == protocol.LIVE_RESULT]
+    assert len(set(grids)) == 3
+    assert explorer.live_stats["frames"] == 3 and explorer.live_stats["fps"] > 0
+
+
+@pytest.mark.parametrize(
+    "content, buffers, match",
+    [
+        ({"type": "frame", "id": 1, "width": 224, "height": 224}, [b"\0" * 10], "needs 200704"),
+        ({"type": "frame", "id": 1, "width": 5000, "height": 2}, [b""], "outside 1..1024"),
+        ({"type": "frame", "id": 1, "width": 2, "height": 2}, [], "needs 16"),
+    ],
+)
+def test_malformed_frames_are_refused_and_the_stream_goes_on(explorer, content, buffers, match):
+    explorer._on_browser_message(explorer, content, buffers)
+    assert match in explorer.error
+    explorer._on_browser_message(explorer, *frame_message(moving_frame(1), 2))
+    assert explorer.sent[-1][0]["id"] == 2
+
+
+def test_dream_mode_returns_frames_that_differ_from_the_camera(explorer):
+    explorer.live_mode = "dream"
+    explorer.live_options = {**explorer.live_options, "dream_steps": 2}
+    rgb = moving_frame(2)
+    explorer._on_browser_message(explorer, *frame_message(rgb, 3))
+    content, buffers = explorer.sent[-1]
+    assert content["mode"] == "dream"
+    dreamed = np.asarray(Image.open(io.BytesIO(buffers[0])))
+    assert dreamed.shape == rgb.shape and np.abs(dreamed.astype(int) - rgb).mean() > 2
+
+
+def test_freeze_makes_the_last_frame_the_input_and_top_crops_follow_the_unit(explorer):
+    explorer.selected = ("layer3", 4)
+    for i in range(4):
+        explorer._on_browser_message(explorer, *frame_message(moving_frame(i), i))
+    meta = explorer.top_crops_meta
+    assert meta["unit"] == ["layer3", 4] and 1 <= len(meta["values"]) <= 9
+    assert meta["values"] == sorted(meta["values"], reverse=True)
+    strip = Image.open(io.BytesIO(explorer.top_crops))
+    assert strip.size == (64 * len(meta["values"]), 64)
+    explorer._on_browser_message(explorer, {"type": "freeze"}, [])
+    assert explorer.image_name == "frozen frame"
+    frozen = np.asarray(explorer.input_image).astype(int)
+    assert np.abs(frozen - moving_frame(3)).mean() < 3
+
+
+def test_feed_from_python_accepts_opencv_bgr_frames(explorer, model):
+    rgb = moving_frame(5)
+    out = explorer.feed(rgb[..., ::-1], bgr=True)
+    np.testing.assert_allclose(out["activations"], activations(model, rgb, "layer3"), atol=1e-4)
+    content, buffers = explorer.sent[-1]
+    assert content["frame_included"] and len(buffers) == 2
