@@ -8,17 +8,14 @@ from PIL import Image
 
 def sample_names() -> list[str]:
     """Names of the bundled sample photos (empty when none ship)."""
-    try:
-        from .samples import samples
-    except ImportError:
-        return []
-    found = samples()
-    return list(found.keys() if isinstance(found, dict) else found)
+    from .data.samples import samples
+
+    return list(samples())
 
 
 def sample_path(name: str):
     """Path of the sample photo ``name``; a ``ValueError`` naming the choices otherwise."""
-    from .samples import samples
+    from .data.samples import samples
 
     found = samples()
     if name not in found:
@@ -26,11 +23,14 @@ def sample_path(name: str):
     return found[name]
 
 
+PREFERRED_SAMPLE = "chelsea"
+
+
 def default_image():
-    """The first sample photo, or a synthetic picture of shapes when no sample ships."""
+    """The sample photo of a cat (or the first sample), or synthetic shapes when none ships."""
     names = sample_names()
     if names:
-        return sample_path(names[0])
+        return sample_path(PREFERRED_SAMPLE if PREFERRED_SAMPLE in names else names[0])
     return synthetic_picture()
 
 
