@@ -1,0 +1,104 @@
+// anywidget entry of CNNExplorer. Lays out the panels in two columns (left: layer picker,
+// grid controls, grid; right: input image, selected unit), routes trait changes to them in
+// one batch per tick, and owns the shared decoded grid and the image Blob URL.
+// A new panel plugs in by adding a factory to LEFT or RIGHT.
+import { activationGrid } from "./activationGrid";
+import { Disposer, h } from "./dom";
+import { errorBanner } from "./errorBanner";
+import { gridControls } from "./gridControls";
+import { inputPanel } from "./inputPanel";
+import { layerPicker } from "./layerPicker";
+import { asBytes, decodeGrid, type Grid } from "./protocol";
+import styles from "./styles.css";
+import type { Context, GridMeta, Panel, WidgetModel } from "./types";
+import { unitDetail } from "./unitDetail";
+
+type PanelFactory = (ctx: Context) => Panel;
+
+/** Panels of the left column (the network side), top to bottom. */
+export const LEFT: PanelFactory[] = [layerPicker, gridControls, activationGrid];
+/** Panels of the right column (the picture side), top to bottom. */
+export const RIGHT: PanelFactory[] = [inputPanel, unitDetail];
+
+/** Every synced trait a panel may react to. */
+export const TRAITS = [
+  "layers", "layer", "selected", "normalization", "colormap", "sort",
+  "grid", "grid_meta", "image", "image_name", "samples", "error",
+];
+
+function render({ model, el }: { model: WidgetModel; el: HTMLElement }): () => void {
+  const off = new Disposer();
+  let grid: Grid | null = null;
+  let gridStale = true;
+  let url = "";
+
+  const ctx: Context = {
+    model,
+    grid() {
+      if (gridStale) {
+        gridStale = false;
+        try {
+          grid = decodeGrid(model.get("grid"), model.get("grid_meta") as GridMeta);
+        } catch (err) {
+          grid = null;
+          banner.show(`cannot show the activations: ${(err as Error).message}`);
+        }
+      }
+      return grid;
+    },
+    imageUrl: () => url,
+    reportError: (message) => banner.show(message),
+  };
+
+  function refreshImage(): void {
+    if (url) URL.revokeObjectURL(url);
+    const bytes = asBytes(model.get("image"));
+    url = bytes.byteLength ? URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: "image/jpeg" })) : "";
+  }
+
+  const banner = errorBanner(ctx);
+  const left = LEFT.map((make) => make(ctx));
+  const right = RIGHT.map((make) => make(ctx));
+  const panels: Panel[] = [banner, ...left, ...right];
+  const root = h("div", { class: "cnnx", "data-testid": "cnn-explorer" },
+    h("style", {}, styles),
+    banner.el,
+    h("div", { class: "cnnx-columns" },
+      h("div", { class: "cnnx-col cnnx-left" }, ...left.map((p) => p.el)),
+      h("div", { class: "cnnx-col cnnx-right" }, ...right.map((p) => p.el))));
+  el.replaceChildren(root);
+
+  // Trait changes arrive one event each (grid and grid_meta together under hold_sync);
+  // gather them and update the panels once per microtask.
+  let pending = new Set<string>();
+  let alive = true;
+  function flush(): void {
+    if (!alive) return;
+    const changed = pending;
+    pending = new Set();
+    if (changed.has("grid") || changed.has("grid_meta")) gridStale = true;
+    if (changed.has("image")) refreshImage();
+    for (const panel of panels) panel.update(changed);
+  }
+  function changed(name: string): void {
+    if (!pending.size) queueMicrotask(flush);
+    pending.add(name);
+  }
+  for (const trait of TRAITS) {
+    const handler = () => changed(trait);
+    model.on(`change:${trait}`, handler);
+    off.add(() => model.off(`change:${trait}`, handler));
+  }
+  pending = new Set(TRAITS);
+  flush();
+
+  return () => {
+    alive = false;
+    off.run();
+    for (const panel of panels) panel.dispose();
+    if (url) URL.revokeObjectURL(url);
+    root.remove();
+  };
+}
+
+export default { render };

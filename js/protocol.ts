@@ -1,0 +1,78 @@
+// Mirror of cnnwidget/protocol.py: message types and the binary grid layout (docs/protocol.md).
+import type { GridMeta } from "./types";
+
+/** Browser → kernel: an uploaded file. content {type, name}; buffers [file bytes]. */
+export const UPLOAD = "upload";
+/** Browser → kernel: use a bundled sample photo. content {type, name}. */
+export const SAMPLE = "sample";
+
+/** float32 values per channel at the start of `grid`: min, max, mean, flat index of the max. */
+export const STATS_PER_CHANNEL = 4;
+/** Uploads larger than this are refused by the kernel; checked here too to save the transfer. */
+export const MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
+
+/** A decoded `grid` trait. */
+export interface Grid {
+  layer: string;
+  version: number;
+  channels: number;
+  height: number;
+  width: number;
+  /** [C * 4]: min, max, mean, argmax per channel. */
+  stats: Float32Array;
+  /** [C * H * W]: each channel quantized to 0..255 with its own min..max. */
+  tiles: Uint8Array;
+  /** Smallest channel min and largest channel max: the per-layer scale. */
+  layerMin: number;
+  layerMax: number;
+}
+
+/** Bytes of a Bytes trait, whichever form the widget manager hands over. */
+export function asBytes(value: unknown): Uint8Array {
+  if (value instanceof DataView) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  if (value instanceof Uint8Array) return value;
+  if (value instanceof ArrayBuffer) return new Uint8Array(value);
+  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  return new Uint8Array(0);
+}
+
+/**
+ * Decode the `grid` trait described by `meta`. Returns null for an empty grid; throws when
+ * the byte count does not match the shape (a protocol mismatch worth showing).
+ */
+export function decodeGrid(value: unknown, meta: Partial<GridMeta> | null | undefined): Grid | null {
+  const bytes = asBytes(value);
+  if (!meta || !bytes.byteLength) return null;
+  const c = meta.channels ?? 0, h = meta.height ?? 0, w = meta.width ?? 0;
+  const statBytes = c * STATS_PER_CHANNEL * 4;
+  const expected = statBytes + c * h * w;
+  if (bytes.byteLength !== expected) {
+    throw new Error(`grid has ${bytes.byteLength} bytes, expected ${expected} for ${c}×${h}×${w}`);
+  }
+  // Copy the stats through a DataView: little-endian regardless of host and of alignment.
+  const view = new DataView(bytes.buffer, bytes.byteOffset, statBytes);
+  const stats = new Float32Array(c * STATS_PER_CHANNEL);
+  for (let i = 0; i < stats.length; i++) stats[i] = view.getFloat32(i * 4, true);
+  let layerMin = Infinity, layerMax = -Infinity;
+  for (let ch = 0; ch < c; ch++) {
+    layerMin = Math.min(layerMin, stats[ch * 4]);
+    layerMax = Math.max(layerMax, stats[ch * 4 + 1]);
+  }
+  return {
+    layer: meta.layer ?? "",
+    version: meta.version ?? 0,
+    channels: c,
+    height: h,
+    width: w,
+    stats,
+    tiles: bytes.subarray(statBytes, expected),
+    layerMin: c ? layerMin : 0,
+    layerMax: c ? layerMax : 0,
+  };
+}
+
+/** Per-channel statistics of a decoded grid. */
+export function channelStats(grid: Grid, channel: number) {
+  const s = grid.stats, o = channel * STATS_PER_CHANNEL;
+  return { min: s[o], max: s[o + 1], mean: s[o + 2], argmax: s[o + 3] };
+}

@@ -1,0 +1,49 @@
+// Shared types: the slice of anywidget's model API we use, the synced traits, and the panel contract.
+
+/** The anywidget model as seen by a view (subset of @anywidget/types' AnyModel). */
+export interface WidgetModel {
+  get(name: string): any;
+  set(name: string, value: unknown): void;
+  save_changes(): void;
+  on(event: string, callback: (...args: any[]) => void): void;
+  off(event: string, callback: (...args: any[]) => void): void;
+  send(content: object, callbacks?: unknown, buffers?: (ArrayBuffer | ArrayBufferView)[]): void;
+}
+
+/** One entry of the `layers` trait. */
+export interface LayerInfo {
+  name: string;
+  type: string;
+  shape: [number, number, number];
+  stage: string;
+}
+
+/** The `grid_meta` trait. */
+export interface GridMeta {
+  layer: string;
+  channels: number;
+  height: number;
+  width: number;
+  version: number;
+}
+
+/** What every panel can read besides the model: decoded, cached views of the bulk traits. */
+export interface Context {
+  model: WidgetModel;
+  /** The decoded `grid` trait, or null when there is none (or it does not match `grid_meta`). */
+  grid(): import("./protocol").Grid | null;
+  /** A Blob URL of the input picture (`image` trait), "" when none. Owned by index.ts. */
+  imageUrl(): string;
+  /** Show a front-end error (a file that cannot be read, ...) in the error banner. */
+  reportError(message: string): void;
+}
+
+/**
+ * A panel: one element, updated with the set of traits that changed since the last update
+ * (all of them on the first call), disposed with the view. New panels plug into index.ts.
+ */
+export interface Panel {
+  el: HTMLElement;
+  update(changed: ReadonlySet<string>): void;
+  dispose(): void;
+}
