@@ -22,7 +22,7 @@ class FrontEndBuild(BuildHookInterface):
     def initialize(self, version, build_data):
         root = Path(self.root)
         bundle = root / "cnnwidget" / "static" / "index.js"
-        sources = list((root / "js").rglob("*.ts")) + [root / "build.mjs"]
+        sources = [p for p in (root / "js").rglob("*") if p.suffix in (".ts", ".css")] + [root / "build.mjs"]
         if not (root / "package.json").exists():
             if not bundle.exists():
                 raise RuntimeError("no front-end sources and no prebuilt bundle; reinstall from a full checkout")
