@@ -152,7 +152,7 @@ class CNNExplorer(MaximizeFeature, AttributionFeature, LiveFeature, anywidget.An
         try:
             message = protocol.parse_browser_message(content, buffers)
             self._handlers[message.type](message)
-        except (protocol.ProtocolError, ImageError, LayerError, ValueError, TypeError) as err:
+        except (protocol.ProtocolError, ImageError, LayerError, ValueError, TypeError, KeyError, traitlets.TraitError) as err:
             self.error = str(err)
         except Exception as err:  # never let a browser message crash the kernel
             self.error = f"unexpected error: {err.__class__.__name__}: {err}"
