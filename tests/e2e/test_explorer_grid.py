@@ -143,9 +143,25 @@ def test_unknown_layer_from_the_kernel_shows_an_error(explorer):
     expect(error).to_be_hidden()
 
 
-def test_screenshot(explorer, channels):
-    """Write the README picture: layer2, tiles sorted by max, the strongest unit selected."""
+def test_choosing_a_sample_photo_changes_the_input(explorer):
     page = explorer.page
+    image, name = page.get_by_test_id("input-image"), page.get_by_test_id("image-name")
+    samples = [v for v in page.get_by_test_id("sample-select").locator("option").evaluate_all(
+        "os => os.map(o => o.value)") if v]
+    assert len(samples) >= 2, "the package ships sample photos"
+    target = next(s for s in samples if s != name.inner_text())
+    before = image.get_attribute("src")
+    page.get_by_test_id("sample-select").select_option(target)
+    expect(name).to_have_text(target, timeout=UPDATE_S)
+    expect(image).not_to_have_attribute("src", before)
+    expect(page.get_by_test_id("error")).to_be_hidden()
+
+
+def test_screenshot(explorer, channels):
+    """Write the README picture: the cat, layer2, tiles sorted by max, the strongest unit selected."""
+    page = explorer.page
+    page.get_by_test_id("sample-select").select_option("chelsea")
+    expect(page.get_by_test_id("image-name")).to_have_text("chelsea", timeout=UPDATE_S)
     page.get_by_test_id("layer-select").select_option("layer2")
     expect(units(page)).to_have_count(channels["layer2"], timeout=UPDATE_S)
     page.get_by_test_id("sort-select").select_option("max")
