@@ -40,8 +40,9 @@ function render({ model, el }: { model: WidgetModel; el: HTMLElement }): () => v
         try {
           grid = decodeGrid(model.get("grid"), model.get("grid_meta") as GridMeta);
         } catch (err) {
-          grid = null;
-          banner.show(`cannot show the activations: ${(err as Error).message}`);
+          // `grid` and `grid_meta` out of step (sent apart): keep the last consistent grid
+          // until the matching pair arrives.
+          console.debug(`cnnwidget: ${(err as Error).message}; keeping the previous grid`);
         }
       }
       return grid;

@@ -60,7 +60,8 @@ export function inputPanel(ctx: Context): Panel {
     el,
     update(changed) {
       if (changed.has("image") && ctx.imageUrl() !== url) img.src = url = ctx.imageUrl();
-      if (changed.has("image") || changed.has("error")) el.removeAttribute("data-busy");
+      // Any answer ends the wait: a new picture, a new grid (even for identical bytes), an error.
+      if (["image", "grid_meta", "error"].some((t) => changed.has(t))) el.removeAttribute("data-busy");
       if (changed.has("image_name")) name.textContent = model.get("image_name") || "input image";
       if (changed.has("samples")) {
         const names: string[] = model.get("samples") ?? [];
