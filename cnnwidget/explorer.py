@@ -20,6 +20,7 @@ from .engine.images import ImageError, decode_image
 from .engine.preprocessing import display_crop, input_tensor, resolve_preprocess
 from .default_image import default_image, sample_names, sample_path
 from .features.attribution import AttributionFeature
+from .features.dream import DreamFeature
 from .features.live import LiveFeature
 from .features.maximize import MaximizeFeature
 from .jobs import JobRunner
@@ -27,7 +28,7 @@ from .jobs import JobRunner
 STATIC = pathlib.Path(__file__).parent / "static"
 
 
-class CNNExplorer(MaximizeFeature, AttributionFeature, LiveFeature, anywidget.AnyWidget):
+class CNNExplorer(MaximizeFeature, DreamFeature, AttributionFeature, LiveFeature, anywidget.AnyWidget):
     """Interactive activation explorer for a PyTorch CNN.
 
     Args:
@@ -70,10 +71,11 @@ class CNNExplorer(MaximizeFeature, AttributionFeature, LiveFeature, anywidget.An
         self._image_version = 0
         self._select_callbacks: list[Callable] = []
         self._handlers = {protocol.UPLOAD: self._on_upload, protocol.SAMPLE: self._on_sample}
-        self._runner = JobRunner(on_error=lambda job, err: self._maximize_failed(job, err))
+        self._runner = JobRunner(on_error=self._job_failed)
         self._init_maximize()
         self._init_attribution()
         self._init_live()
+        self._init_dream()
         self.samples = sample_names()
         self.on_msg(self._on_browser_message)
         self._set_image(image if image is not None else default_image(), name=_name_of(image))
@@ -84,7 +86,7 @@ class CNNExplorer(MaximizeFeature, AttributionFeature, LiveFeature, anywidget.An
             {"name": i.name, "type": i.type, "shape": list(i.shape), "stage": i.stage} for i in catalog
         ]
         chosen = layer or default_layer(catalog)
-        find_layer(self.model, chosen, tuple(self._input.shape[-2:]))  # raise a named error early
+        self._check_layer(chosen)  # raise a named error early
         self.layer = chosen
 
     # ----- public API ---------------------------------------------------------------------------
@@ -118,7 +120,7 @@ class CNNExplorer(MaximizeFeature, AttributionFeature, LiveFeature, anywidget.An
     @traitlets.observe("layer")
     def _layer_changed(self, change) -> None:
         try:
-            find_layer(self.model, change["new"], tuple(self._input.shape[-2:]))
+            self._check_layer(change["new"])
         except LayerError as err:
             if change["old"]:
                 self.layer = change["old"]
@@ -133,7 +135,7 @@ class CNNExplorer(MaximizeFeature, AttributionFeature, LiveFeature, anywidget.An
             return ()
         if len(value) != 2 or not isinstance(value[0], str) or not isinstance(value[1], int):
             raise traitlets.TraitError("selected must be (layer, channel), e.g. ('layer3', 5)")
-        info = find_layer(self.model, value[0], tuple(self._input.shape[-2:]))
+        info = self._check_layer(value[0])
         if not 0 <= value[1] < info.channels:
             raise traitlets.TraitError(
                 f"channel {value[1]} is out of range for {value[0]!r}: choose 0..{info.channels - 1}"
@@ -156,6 +158,15 @@ class CNNExplorer(MaximizeFeature, AttributionFeature, LiveFeature, anywidget.An
             self.error = str(err)
         except Exception as err:  # never let a browser message crash the kernel
             self.error = f"unexpected error: {err.__class__.__name__}: {err}"
+
+    def _check_layer(self, name: str):
+        """The :class:`LayerInfo` of ``name`` at this explorer's input size (a named error otherwise)."""
+        return find_layer(self.model, name, tuple(self._input.shape[-2:]))
+
+    def _job_failed(self, job, err: BaseException) -> None:
+        state_trait = "dream_state" if job.kind == "dream" else "maximize_state"
+        setattr(self, state_trait, {**getattr(self, state_trait), "status": "error", "job": job.id})
+        self.error = f"{job.kind} failed: {err}"
 
     def _on_upload(self, message: protocol.Message) -> None:
         name = message.content["name"]

@@ -137,10 +137,3 @@ class MaximizeFeature(traitlets.HasTraits):
                 "value": float(value),
                 "curve": [round(float(v), 5) for v in curve[-512:]],
             }
-
-    def _maximize_failed(self, job: Job, err: BaseException) -> None:
-        state = dict(self.maximize_state)
-        state.update(status="error", job=job.id)
-        self.maximize_state = state
-        self.error = f"maximization failed: {err}"
-

@@ -121,3 +121,25 @@ def test_attribution_overlay_for_the_selected_unit(explorer):
     assert meta["unit"] == ["layer2", 1] and (meta["height"], meta["width"]) == (224, 224)
     cam = np.frombuffer(explorer.attribution, dtype=np.uint8)
     assert cam.size == 224 * 224 and cam.max() in (0, 255)
+
+
+def test_dream_from_the_input_image_streams_octaves_and_changes_the_picture(explorer):
+    explorer.dream_options = {"layers": ["layer2"], "octaves": 2, "steps": 3, "strength": 0.05}
+    job = explorer.dream()
+    job.thread.join(120)
+    assert explorer.dream_state["status"] == "done" and explorer.dream_state["octave"] == 2
+    octaves = [c for c, _ in explorer.sent if c["type"] == protocol.DREAM_PROGRESS]
+    assert [c["octave"] for c in octaves] == [1, 2]
+    dreamed = np.asarray(explorer.last_image).astype(int)
+    assert dreamed.shape == np.asarray(explorer.input_image).shape
+    assert np.abs(dreamed - np.asarray(explorer.input_image)).mean() > 1.0
+    png = np.asarray(Image.open(io.BytesIO(explorer.dream_image)))
+    assert np.array_equal(png, np.asarray(explorer.last_image))
+
+
+def test_bad_dream_options_are_named(explorer):
+    explorer.dream_options = {**explorer.dream_options, "octaves": 0}
+    explorer._on_browser_message(explorer, {"type": "dream"}, [])
+    assert "dream octaves must be a whole number from 1 to 8" in explorer.error
+    with pytest.raises(KeyError, match="did you mean"):
+        explorer.dream(layers=["layer22"], octaves=1)

@@ -1,0 +1,88 @@
+"""DeepDream of the input picture, in the background (mixed into :class:`~cnnwidget.CNNExplorer`)."""
+
+from __future__ import annotations
+
+import traitlets
+from PIL import Image
+
+from .. import protocol
+from ..engine.deepdream import deepdream
+from ..jobs import Job
+
+DREAM_DEFAULTS = {"layers": [], "octaves": 3, "steps": 10, "strength": 0.02}
+DREAM_LIMITS = {"octaves": (1, 8), "steps": (1, 200)}
+
+
+def dream_settings(options: dict, current_layer: str) -> dict:
+    """Check the widget's ``dream_options`` and turn them into :func:`deepdream` arguments."""
+    merged = {**DREAM_DEFAULTS, **(options or {})}
+    unknown = set(merged) - set(DREAM_DEFAULTS)
+    if unknown:
+        raise ValueError(f"unknown dream option(s) {sorted(unknown)}; valid: {sorted(DREAM_DEFAULTS)}")
+    for key, (lo, hi) in DREAM_LIMITS.items():
+        value = merged[key]
+        if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+            raise ValueError(f"dream {key} must be a whole number from {lo} to {hi}; got {value!r}")
+    strength = merged["strength"]
+    if isinstance(strength, bool) or not isinstance(strength, (int, float)) or not 0 < strength <= 1:
+        raise ValueError(f"dream strength must be a number in (0, 1]; got {strength!r}")
+    layers = merged["layers"] or [current_layer]
+    if isinstance(layers, str):
+        layers = [layers]
+    if not all(isinstance(name, str) for name in layers):
+        raise ValueError("dream layers must be a list of layer names")
+    return {"layers": list(layers), "octaves": merged["octaves"], "steps": merged["steps"], "lr": float(strength)}
+
+
+class DreamFeature(traitlets.HasTraits):
+    """Traits, handler and Python API of the DeepDream panel."""
+
+    dream_options = traitlets.Dict(
+        dict(DREAM_DEFAULTS), help="{layers (empty: the current layer), octaves, steps, strength}."
+    ).tag(sync=True)
+    dream_state = traitlets.Dict(help="{job, status, octave, octaves, layers}; status is running|done|cancelled|error.").tag(sync=True)
+    dream_image = traitlets.Bytes(b"", help="PNG of the latest finished (or stopped) dream.").tag(sync=True)
+
+    def _init_dream(self) -> None:
+        self._last_image: Image.Image | None = None
+        self._handlers[protocol.DREAM] = lambda m: self.dream()
+
+    @property
+    def last_image(self) -> Image.Image | None:
+        """The latest DeepDream result as a PIL image (``None`` before any)."""
+        return self._last_image
+
+    def dream(self, **options) -> Job:
+        """DeepDream the input picture in the background with ``dream_options`` (overridden by ``options``).
+
+        Streams each octave to the widget; a newer job (a dream or a maximization)
+        cancels it. Returns the background :class:`~cnnwidget.jobs.Job`.
+        """
+        settings = dream_settings({**self.dream_options, **options}, self.layer)
+        for name in settings["layers"]:
+            self._check_layer(name)
+        image = self._pil
+        return self._runner.submit("dream", lambda job: self._run_dream(job, image, settings))
+
+    def _run_dream(self, job: Job, image: Image.Image, settings: dict) -> None:
+        octaves = settings["octaves"]
+        done = [0]
+        self.dream_state = {"job": job.id, "status": "running", "octave": 0, "octaves": octaves, "layers": settings["layers"]}
+
+        def on_octave(step, picture, value):
+            done[0] += 1
+            if not job.cancel.is_set():
+                self.send(
+                    {"type": protocol.DREAM_PROGRESS, "job": job.id, "status": "running",
+                     "octave": done[0], "octaves": octaves, "step": step, "value": value},
+                    buffers=[protocol.encode_png(picture)],
+                )
+
+        result = deepdream(self.model, image, callback=on_octave, cancel=job.cancel, progress=False,
+                           seed=0, preprocess=self._preprocess, **settings)
+        status = "cancelled" if job.cancel.is_set() else "done"
+        self._last_image = result
+        with self._state_lock, self.hold_sync():
+            self.dream_image = protocol.encode_png(result)
+            self.dream_state = {"job": job.id, "status": status, "octave": done[0], "octaves": octaves,
+                                "layers": settings["layers"]}
