@@ -41,6 +41,7 @@ class MaximizeFeature(traitlets.HasTraits):
         self._maximized: list[Image.Image] = []
         self._state_lock = threading.RLock()
         self._selecting_from_code = False
+        self._requests = 0  # the newest request's number; older jobs never overwrite its state
         self._handlers[protocol.MAXIMIZE] = lambda m: self.maximize((m.content["layer"], m.content["channel"]))
         self._handlers[protocol.CANCEL] = lambda m: self.cancel()
         self.on_select(self._maximize_on_select)
@@ -91,16 +92,19 @@ class MaximizeFeature(traitlets.HasTraits):
 
     def _start(self, request: MaximizeRequest) -> Job | None:
         key = (request, self._image_version if request.from_image else None)
+        with self._state_lock:
+            self._requests += 1
+            ticket = self._requests
         cached = self._maximize_cache.get(key)
         if cached is not None:
             self._runner.cancel()
-            self._finish(None, request, cached)
+            self._finish(None, request, cached, ticket)
             return None
         image = self._pil
-        return self._runner.submit("maximize", lambda job: self._run(job, request, key, image))
+        return self._runner.submit("maximize", lambda job: self._run(job, request, key, image, ticket))
 
-    def _run(self, job: Job, request: MaximizeRequest, key, image) -> None:
-        self._publish(job, request, "running", 0, 0.0, [])
+    def _run(self, job: Job, request: MaximizeRequest, key, image, ticket: int) -> None:
+        self._publish(job, request, "running", 0, 0.0, [], ticket)
 
         def on_update(step, images, value, curve):
             if job.cancel.is_set():
@@ -116,17 +120,21 @@ class MaximizeFeature(traitlets.HasTraits):
         )
         if result.status == "done":
             self._maximize_cache[key] = result
-        self._finish(job, request, result)
+        self._finish(job, request, result, ticket)
 
-    def _finish(self, job: Job | None, request: MaximizeRequest, result: MaximizeResult) -> None:
+    def _finish(self, job: Job | None, request: MaximizeRequest, result: MaximizeResult, ticket: int) -> None:
         with self._state_lock:
+            if ticket != self._requests:
+                return  # superseded (e.g. by a cached result shown while this job was stopping)
             self._maximized = list(result.images)
             with self.hold_sync():
                 self.maximized_image = protocol.encode_png(strip(result.images))
-                self._publish(job, request, result.status, result.steps_done, result.value, result.curve)
+                self._publish(job, request, result.status, result.steps_done, result.value, result.curve, ticket)
 
-    def _publish(self, job, request, status, step, value, curve) -> None:
+    def _publish(self, job, request, status, step, value, curve, ticket: int) -> None:
         with self._state_lock:
+            if ticket != self._requests:
+                return
             self.maximize_state = {
                 "job": job.id if job else 0,
                 "unit": [request.layer, request.channel],

@@ -63,6 +63,19 @@ def test_second_request_for_the_same_unit_comes_from_the_cache(explorer):
     assert explorer.maximized_image == picture and explorer.maximize_state["status"] == "done"
 
 
+def test_a_cached_result_is_not_overwritten_by_the_job_it_cancels(explorer):
+    explorer.maximize(("layer2", 4)).thread.join(60)
+    picture = explorer.maximized_image
+    running = explorer.maximize(("layer2", 6), steps=4000)
+    while not [c for c, _ in explorer.sent if c.get("unit") == ["layer2", 6]]:
+        time.sleep(0.01)
+    assert explorer.maximize(("layer2", 4)) is None  # from the cache, while layer2:6 is stopping
+    running.thread.join(5)
+    assert not running.running
+    assert explorer.maximize_state["unit"] == ["layer2", 4] and explorer.maximize_state["status"] == "done"
+    assert explorer.maximized_image == picture
+
+
 def test_click_storm_only_the_last_unit_finishes(explorer):
     explorer.maximize_options = {**explorer.maximize_options, "steps": 40}
     for channel in range(10):
