@@ -60,6 +60,7 @@ def test_selection_is_validated_and_reported(model, photo):
     assert ex.selected == ("layer3", 7) and seen == [("layer3", 7)]
     with pytest.raises(Exception, match="choose 0..255"):
         ex.selected = ("layer3", 256)
+    ex.close()  # selecting started a maximization; leave no worker for later tests
 
 
 def test_upload_replaces_the_image_and_bad_upload_shows_an_error(model, photo):
