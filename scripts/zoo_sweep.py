@@ -43,13 +43,13 @@ def main(argv=None) -> int:
         except Exception as err:  # noqa: BLE001 - a model that cannot even be built
             rows.append((name, "FAIL", 0, "", "", f"build: {type(err).__name__}: {err}"))
         print(f"[{i}/{len(zoo)}] {rows[-1][0]}: {rows[-1][1]} {rows[-1][5]}", flush=True)
-        del model
+        model = None
         gc.collect()
-    write_report(args, rows, time.perf_counter() - start)
+        write_report(args, rows, time.perf_counter() - start, total=len(zoo))
     return 0
 
 
-def write_report(args, rows, seconds: float) -> None:
+def write_report(args, rows, seconds: float, total: int) -> None:
     tv = [r for r in rows if not r[0].startswith("timm:")]
     tm = [r for r in rows if r[0].startswith("timm:")]
 
@@ -66,6 +66,7 @@ def write_report(args, rows, seconds: float) -> None:
         "",
         f"- torchvision (classification CNNs + segmentation/detection backbones): **{rate(tv)}** pass",
         f"- timm (seeded sample of {len(tm)} CNN architectures, seed {args.seed}): **{rate(tm)}** pass",
+        f"- {len(rows)} of {total} models checked" + (" (sweep still running)" if len(rows) < total else ""),
         f"- input size {args.size} px; {seconds / 60:.1f} min on {platform.machine()} with "
         f"{torch.get_num_threads()} threads, torch {torch.__version__}",
         f"- command: `.venv/bin/python scripts/zoo_sweep.py --timm {args.timm} --seed {args.seed} --size {args.size}`",
@@ -75,7 +76,7 @@ def write_report(args, rows, seconds: float) -> None:
     ]
     lines += [f"| {n} | {s} | {l} | `{m}` | {t} | {d.replace('|', '/')} |" for n, s, l, m, t, d in rows]
     args.out.write_text("\n".join(lines) + "\n")
-    print(f"wrote {args.out}")
+
 
 
 if __name__ == "__main__":
