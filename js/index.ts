@@ -8,6 +8,7 @@ import { errorBanner } from "./errorBanner";
 import { gridControls } from "./gridControls";
 import { inputPanel } from "./inputPanel";
 import { layerPicker } from "./layerPicker";
+import { livePanel } from "./livePanel";
 import { asBytes, decodeGrid, type Grid } from "./protocol";
 import styles from "./styles.css";
 import type { Context, GridMeta, Panel, WidgetModel } from "./types";
@@ -18,23 +19,26 @@ type PanelFactory = (ctx: Context) => Panel;
 /** Panels of the left column (the network side), top to bottom. */
 export const LEFT: PanelFactory[] = [layerPicker, gridControls, activationGrid];
 /** Panels of the right column (the picture side), top to bottom. */
-export const RIGHT: PanelFactory[] = [inputPanel, unitDetail];
+export const RIGHT: PanelFactory[] = [inputPanel, livePanel, unitDetail];
 
 /** Every synced trait a panel may react to. */
 export const TRAITS = [
   "layers", "layer", "selected", "normalization", "colormap", "sort",
   "grid", "grid_meta", "image", "image_name", "samples", "error",
+  "live_mode", "top_crops", "top_crops_meta", "input_size",
 ];
 
 function render({ model, el }: { model: WidgetModel; el: HTMLElement }): () => void {
   const off = new Disposer();
   let grid: Grid | null = null;
+  let liveGrid: Grid | null = null; // a live frame's grid, shown instead of the trait's
   let gridStale = true;
   let url = "";
 
   const ctx: Context = {
     model,
     grid() {
+      if (liveGrid) return liveGrid;
       if (gridStale) {
         gridStale = false;
         try {
@@ -49,6 +53,11 @@ function render({ model, el }: { model: WidgetModel; el: HTMLElement }): () => v
     },
     imageUrl: () => url,
     reportError: (message) => banner.show(message),
+    showLiveGrid(next) {
+      if (next === liveGrid) return;
+      liveGrid = next;
+      changed("grid");
+    },
   };
 
   function refreshImage(): void {

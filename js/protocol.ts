@@ -6,6 +6,15 @@ export const UPLOAD = "upload";
 /** Browser → kernel: use a bundled sample photo. content {type, name}. */
 export const SAMPLE = "sample";
 
+/** Browser → kernel: one camera frame. content {type, id, width, height, t, latency_ms?}; buffers [RGBA bytes]. */
+export const FRAME = "frame";
+/** Browser → kernel: make the last live frame the input image. content {type}. */
+export const FREEZE = "freeze";
+/** Browser → kernel: the live stream ended. content {type}. */
+export const LIVE_STOP = "live_stop";
+/** Kernel → browser: the answer to one `frame` (its id echoed); buffers [grid | dream JPEG]. */
+export const LIVE_RESULT = "live_result";
+
 /** float32 values per channel at the start of `grid`: min, max, mean, flat index of the max. */
 export const STATS_PER_CHANNEL = 4;
 /** Uploads larger than this are refused by the kernel; checked here too to save the transfer. */

@@ -36,6 +36,11 @@ export interface Context {
   imageUrl(): string;
   /** Show a front-end error (a file that cannot be read, ...) in the error banner. */
   reportError(message: string): void;
+  /**
+   * Show `grid` (a live frame's activations) instead of the `grid` trait, or the trait again
+   * with null; panels get an update with "grid" changed. Owned by index.ts.
+   */
+  showLiveGrid(grid: import("./protocol").Grid | null): void;
 }
 
 /**

@@ -31,6 +31,7 @@ class LiveFeature(traitlets.HasTraits):
     ).tag(sync=True)
     top_crops = traitlets.Bytes(b"", help="JPEG strip of the selected unit's top-K crops seen so far, strongest first.").tag(sync=True)
     top_crops_meta = traitlets.Dict(help="{unit, values, tile} describing `top_crops`.").tag(sync=True)
+    input_size = traitlets.Int(224, help="Side in px of the square frames the browser sends (the model's input size).").tag(sync=True)
 
     def _init_live(self) -> None:
         self._stats = LiveStats()
@@ -38,6 +39,7 @@ class LiveFeature(traitlets.HasTraits):
         self._tracker: TopCrops | None = None
         self._last_frame: np.ndarray | None = None
         self._crops_sent = 0.0
+        self.input_size = self._preprocess.size if isinstance(self._preprocess, Preprocess) else 224
         self._handlers[protocol.FRAME] = self._on_frame
         self._handlers[protocol.FREEZE] = lambda m: self.freeze()
         self._handlers[protocol.LIVE_STOP] = lambda m: self._reset_live()

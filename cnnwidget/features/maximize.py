@@ -9,7 +9,8 @@ from PIL import Image
 
 from .. import protocol
 from ..jobs import Job
-from ..maximize_job import DEFAULT_OPTIONS, MaximizeRequest, MaximizeResult, run_request
+from ..engine import find_layer
+from ..maximize_job import DEFAULT_OPTIONS, LIMITS, MaximizeRequest, MaximizeResult, run_request
 
 
 def strip(images: list[Image.Image]) -> Image.Image:
@@ -67,7 +68,8 @@ class MaximizeFeature(traitlets.HasTraits):
         unit = tuple(unit) if unit is not None else tuple(self.selected)
         if len(unit) != 2:
             raise ValueError("no unit to maximize: pass (layer, channel) or select a unit first")
-        request = MaximizeRequest.build(unit[0], unit[1], {**self.maximize_options, **options}, self.neuron or None)
+        merged = {**self.maximize_options, **options}
+        request = MaximizeRequest.build(unit[0], unit[1], merged, self._neuron_at(unit[0], merged))
         self._selecting_from_code = True
         try:
             self.selected = unit  # validates the unit and shows it selected in the browser
@@ -84,11 +86,32 @@ class MaximizeFeature(traitlets.HasTraits):
     def _maximize_on_select(self, unit) -> None:
         if self.auto_maximize and not self._selecting_from_code:
             try:
-                request = MaximizeRequest.build(unit[0], unit[1], self.maximize_options, self.neuron or None)
+                request = MaximizeRequest.build(
+                    unit[0], unit[1], self.maximize_options, self._neuron_at(unit[0], self.maximize_options)
+                )
             except ValueError as err:
                 self.error = str(err)
                 return
             self._start(request)
+
+    def _neuron_at(self, layer: str, options: dict):
+        """``neuron`` (a position in the map of the input picture, as shown enlarged) moved to the
+        same relative position in the map of a ``size``-px maximization picture."""
+        options = {**DEFAULT_OPTIONS, **(options or {})}
+        if len(self.neuron) != 2 or options["mode"] != "neuron":
+            return None
+        size = options["size"]
+        if isinstance(size, bool) or not isinstance(size, int) or not LIMITS["size"][0] <= size <= LIMITS["size"][1]:
+            return self.neuron  # MaximizeRequest.build names the bad size
+        _, src_h, src_w = self._check_layer(layer).shape
+        _, dst_h, dst_w = find_layer(self.model, layer, size).shape
+        y, x = (int(v) for v in self.neuron)
+        if not (0 <= y < src_h and 0 <= x < src_w):
+            raise ValueError(
+                f"neuron {list(self.neuron)} is outside the {src_h}x{src_w} map of {layer!r}: "
+                "click the enlarged map to choose one"
+            )
+        return min(dst_h - 1, int((y + 0.5) * dst_h / src_h)), min(dst_w - 1, int((x + 0.5) * dst_w / src_w))
 
     def _start(self, request: MaximizeRequest) -> Job | None:
         key = (request, self._image_version if request.from_image else None)

@@ -39,8 +39,10 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
     "--disable-quic",
+    # The fake camera (a moving test pattern). No --use-fake-ui-for-media-stream: that flag grants
+    # the camera to every context, while without it the context's permissions decide (granted
+    # with permissions=["camera"], NotAllowedError without), so "permission denied" is testable.
     "--use-fake-device-for-media-stream",
-    "--use-fake-ui-for-media-stream",
 ]
 SERVER_START_S = 120
 KERNEL_READY_S = 120
@@ -285,7 +287,8 @@ def open_notebook(jupyter_server) -> Callable[..., NotebookPage]:
         nb = NotebookPage(page, name, jupyter_server)
         page.on("pageerror", lambda err: nb.errors.append(str(err)))
         prefix = {"lab": "/lab/tree/", "notebook": "/notebooks/"}[ui]
-        page.goto(jupyter_server.url + prefix + name)
+        # ?reset: open only this notebook, not the tabs another test left in the shared workspace.
+        page.goto(jupyter_server.url + prefix + name + ("?reset" if ui == "lab" else ""))
         page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=60_000)
         jupyter_server.wait_kernel_idle(name)
         return nb

@@ -107,6 +107,17 @@ def test_cancel_stops_within_a_second_and_close_leaves_no_worker(explorer):
     assert workers() == []
 
 
+def test_neuron_chosen_on_the_enlarged_map_moves_to_the_maximization_size(explorer):
+    explorer.neuron = (21, 7)  # in layer2's 28x28 map of the 224 px input picture
+    explorer.maximize(("layer2", 3), mode="neuron").thread.join(60)  # 48 px: a 6x6 map
+    state = explorer.maximize_state
+    assert state["status"] == "done" and state["request"]["neuron"] == [4, 1]
+    explorer.maximize(("layer4", 3)).thread.join(60)  # channel mode ignores the neuron
+    assert explorer.maximize_state["status"] == "done" and explorer.error == ""
+    with pytest.raises(ValueError, match=r"neuron \[21, 7\] is outside the 7x7 map of 'layer4': click the enlarged map"):
+        explorer.maximize(("layer4", 3), mode="neuron")
+
+
 def test_bad_options_and_units_give_named_errors(explorer):
     with pytest.raises(ValueError, match="steps must be a whole number from 1 to 4096"):
         explorer.maximize(("layer2", 1), steps=0)

@@ -1,0 +1,355 @@
+// Live webcam (data-testid="live-panel"): Start/Stop the camera, choose live maps or live
+// DeepDream (`live_mode`), freeze a frame as the input image, and see the result on the video
+// (data-testid="live-view"): the selected unit's map laid over it, or the dreamed frame. Each
+// frame's centre square, at the model's input size, goes to the kernel as a `frame` message
+// with RGBA bytes; one frame is in flight at a time (framePump.ts). In maps mode the activation
+// grid is redrawn from each answer (ctx.showLiveGrid) without touching the `grid` trait.
+// Also: the HUD (liveHud.ts) and the strip of the selected unit's top-activating crops.
+import { lut } from "./colormap";
+import { Disposer, fmt, h, listen, setOptions } from "./dom";
+import { FramePump, type Flight } from "./framePump";
+import { LiveMeter, liveHud } from "./liveHud";
+import { paintTile } from "./paint";
+import { asBytes, decodeGrid, FRAME, FREEZE, LIVE_RESULT, LIVE_STOP, type Grid } from "./protocol";
+import type { Context, Panel } from "./types";
+import { CameraError, FrameGrabber, openCamera, stopStream } from "./webcam";
+
+/** Give up on a frame's answer after this long and send the next one. */
+const ANSWER_TIMEOUT_MS = 3000;
+/** No answer at all for this long while streaming: the kernel is gone or stuck; stop the camera. */
+const KERNEL_SILENT_MS = 30_000;
+/** Without a new camera frame for this long, send the current picture anyway. */
+const FRAME_WAIT_MS = 150;
+const OVERLAY_SIDE = 320;
+
+type State = "off" | "starting" | "live" | "paused" | "ended" | "error";
+
+export function livePanel(ctx: Context): Panel {
+  const { model } = ctx;
+  const off = new Disposer();
+  const start = h("button", { class: "cnnx-button", type: "button", "data-testid": "webcam-start" }, "Start camera");
+  const stop = h("button", { class: "cnnx-button", type: "button", "data-testid": "webcam-stop", disabled: true }, "Stop");
+  const mode = h("select", { class: "cnnx-select", "data-testid": "live-mode", "aria-label": "Live mode" });
+  setOptions(mode, ["maps", "dream"], { maps: "live maps", dream: "live DeepDream" });
+  const freeze = h("button", {
+    class: "cnnx-button", type: "button", "data-testid": "freeze", disabled: true,
+    title: "Make the current frame the input image (then click a unit to maximize it)",
+  }, "Freeze");
+  const video = h("video", { class: "cnnx-video", muted: true, playsinline: true, autoplay: true });
+  video.muted = true; // the attribute alone does not mute in every browser
+  const overlay = h("canvas", { class: "cnnx-liveoverlay", width: OVERLAY_SIDE, height: OVERLAY_SIDE });
+  const dream = h("canvas", { class: "cnnx-livedream", "data-testid": "live-dream" });
+  const hint = h("div", { class: "cnnx-livehint" }, "Press Start camera to see the network live");
+  const hud = liveHud();
+  const view = h("div", { class: "cnnx-liveview", "data-testid": "live-view", "data-camera": "off", "data-mode": "maps" },
+    video, overlay, dream, hint, hud.el);
+  const cropsCaption = h("div", { class: "cnnx-caption" });
+  const cropsImg = h("img", { class: "cnnx-crops", "data-testid": "top-crops", alt: "top-activating crops" });
+  const cropsValues = h("div", { class: "cnnx-cropvalues" });
+  const crops = h("div", { class: "cnnx-cropbox", hidden: true }, cropsCaption, cropsImg, cropsValues);
+  const el = h("div", { class: "cnnx-live", "data-testid": "live-panel", "data-state": "off" },
+    h("div", { class: "cnnx-row" }, start, stop, mode, freeze), view, crops);
+
+  const pump = new FramePump(ANSWER_TIMEOUT_MS);
+  const meter = new LiveMeter();
+  const small = document.createElement("canvas");
+  let state: State = "off";
+  let stream: MediaStream | null = null;
+  let grabber: FrameGrabber | null = null;
+  let latestFrame = 0, latestAt = 0, sentFrame = -1;
+  let lastLatency: number | undefined;
+  let freezing = false;
+  let lastGrid: Grid | null = null;
+  let waitTimer = 0;
+  let cropsUrl = "";
+  let session = 0; // bumps on every start/stop so callbacks of an old stream do nothing
+
+  function setState(next: State): void {
+    state = next;
+    el.dataset.state = next;
+    const track = stream?.getVideoTracks()[0];
+    view.dataset.camera = !track ? (next === "ended" ? "ended" : "off") : track.readyState;
+    start.disabled = next === "starting" || next === "live" || next === "paused";
+    stop.disabled = !(next === "starting" || next === "live" || next === "paused");
+    freeze.disabled = !(next === "live" || next === "paused" || (next === "ended" && meter.frames > 0));
+    hud.show(meter, performance.now(), next);
+  }
+
+  // ----- camera lifecycle ----------------------------------------------------------------------
+
+  async function begin(): Promise<void> {
+    if (state === "starting" || state === "live" || state === "paused") return;
+    const mine = ++session;
+    setState("starting");
+    try {
+      const s = await openCamera();
+      if (mine !== session) return stopStream(s); // stopped (or disposed) while asking
+      stream = s;
+      video.srcObject = s;
+      await video.play().catch(() => undefined); // autoplay covers a refused play() for a muted video
+    } catch (err) {
+      if (mine !== session) return;
+      ctx.reportError(err instanceof CameraError ? err.message : `Could not start the camera: ${err}`);
+      setState("error");
+      return;
+    }
+    for (const track of stream.getVideoTracks()) {
+      track.addEventListener("ended", () => mine === session && end("the camera was disconnected"));
+    }
+    grabber = new FrameGrabber(inputSize());
+    meter.reset();
+    pump.reset(performance.now());
+    latestFrame = 0;
+    sentFrame = -1;
+    lastLatency = undefined;
+    freezing = false;
+    setState(document.visibilityState === "hidden" ? "paused" : "live");
+    watchFrames(mine);
+    send();
+  }
+
+  /** Stop the camera (its light goes off) and tell the kernel; `why` is shown when not a user stop. */
+  function end(why?: string, tellKernel = true): void {
+    if (state === "off" || state === "ended" || state === "error") {
+      if (!why) return;
+    }
+    session++;
+    window.clearTimeout(waitTimer);
+    stopStream(stream);
+    const wasStreaming = state !== "off";
+    setState(why ? "error" : "ended");
+    if (why) ctx.reportError(why);
+    video.pause();
+    pump.reset(performance.now());
+    freezing = false;
+    lastGrid = null;
+    overlay.getContext("2d")?.clearRect(0, 0, OVERLAY_SIDE, OVERLAY_SIDE);
+    ctx.showLiveGrid(null);
+    if (tellKernel && wasStreaming) trySend({ type: LIVE_STOP });
+  }
+
+  function trySend(content: object, buffers?: ArrayBuffer[]): boolean {
+    try {
+      model.send(content, undefined, buffers);
+      return true;
+    } catch (err) {
+      console.debug("cnnwidget: could not send", err);
+      return false;
+    }
+  }
+
+  function inputSize(): number {
+    const size = Number(model.get("input_size"));
+    return Number.isInteger(size) && size >= 16 && size <= 1024 ? size : 224;
+  }
+
+  // ----- frames out ----------------------------------------------------------------------------
+
+  /** Count camera frames as the video presents them; each new one may be sent at once. */
+  function watchFrames(mine: number): void {
+    const v = video as HTMLVideoElement & { requestVideoFrameCallback?: (cb: (now: number, meta: any) => void) => number };
+    if (!v.requestVideoFrameCallback) return; // then every send() takes the current picture
+    const onFrame = (now: number, meta: { presentationTime?: number; presentedFrames?: number }) => {
+      if (mine !== session) return;
+      latestFrame = meta.presentedFrames ?? latestFrame + 1;
+      const at = meta.presentationTime ?? now;
+      latestAt = at <= performance.now() ? at : performance.now();
+      send();
+      v.requestVideoFrameCallback!(onFrame);
+    };
+    v.requestVideoFrameCallback(onFrame);
+  }
+
+  /** Send the newest camera frame if nothing is in flight. */
+  function send(): void {
+    window.clearTimeout(waitTimer);
+    if (state !== "live" || freezing || !grabber) return;
+    const now = performance.now();
+    if (!pump.ready(now)) {
+      waitTimer = window.setTimeout(send, pump.waitLeft(now) + 1); // the answer may be lost
+      return;
+    }
+    const hasRvfc = "requestVideoFrameCallback" in video;
+    if (hasRvfc && latestFrame === sentFrame) {
+      waitTimer = window.setTimeout(() => { sentFrame = -1; send(); }, FRAME_WAIT_MS);
+      return;
+    }
+    const pixels = grabber.grab(video);
+    if (!pixels) {
+      waitTimer = window.setTimeout(send, FRAME_WAIT_MS);
+      return;
+    }
+    sentFrame = latestFrame;
+    const t = hasRvfc && latestAt > 0 && now - latestAt < 1000 ? latestAt : now;
+    const flight = pump.send(now, t, model.get("live_mode"));
+    const content: Record<string, unknown> = { type: FRAME, id: flight.id, width: pixels.width, height: pixels.height, t };
+    if (lastLatency !== undefined) content.latency_ms = Math.round(lastLatency * 10) / 10;
+    if (!trySend(content, [pixels.data.buffer as ArrayBuffer])) return end("The kernel cannot be reached: camera stopped");
+    waitTimer = window.setTimeout(send, ANSWER_TIMEOUT_MS + 1);
+  }
+
+  // ----- results in ----------------------------------------------------------------------------
+
+  function onMessage(content: any, buffers?: (DataView | ArrayBuffer)[]): void {
+    if (content?.type !== LIVE_RESULT || content.frame_included) return; // frames fed from Python: not ours
+    const flight = pump.answer(content.id, performance.now());
+    if (!flight) return;
+    const mine = session;
+    const payload = asBytes(buffers?.[0]);
+    view.dataset.mode = content.mode;
+    if (content.mode === "dream") {
+      if (lastGrid) {
+        lastGrid = null;
+        ctx.showLiveGrid(null);
+        overlay.getContext("2d")?.clearRect(0, 0, OVERLAY_SIDE, OVERLAY_SIDE);
+      }
+      createImageBitmap(new Blob([payload as Uint8Array<ArrayBuffer>], { type: "image/jpeg" }))
+        .then((bitmap) => {
+          if (mine === session) {
+            if (dream.width !== bitmap.width || dream.height !== bitmap.height) {
+              dream.width = bitmap.width;
+              dream.height = bitmap.height;
+            }
+            dream.getContext("2d")!.drawImage(bitmap, 0, 0);
+          }
+          bitmap.close();
+        })
+        .catch((err) => console.debug("cnnwidget: bad dream frame", err))
+        .finally(() => drawn(flight, mine));
+      return;
+    }
+    try {
+      lastGrid = decodeGrid(payload, {
+        layer: content.layer, channels: content.channels, height: content.height, width: content.width, version: -flight.id,
+      });
+    } catch (err) {
+      console.debug(`cnnwidget: live grid: ${(err as Error).message}`);
+    }
+    if (mine === session && state !== "ended") {
+      ctx.showLiveGrid(lastGrid);
+      drawOverlay();
+    }
+    queueMicrotask(() => drawn(flight, mine)); // after index.ts has repainted the grid
+  }
+
+  /** The answer to `flight` is on screen: measure, then send the next frame (or freeze). */
+  function drawn(flight: Flight, mine: number): void {
+    pump.done(flight);
+    if (mine !== session) return;
+    const now = performance.now();
+    lastLatency = now - flight.t;
+    meter.record(now, lastLatency);
+    hud.show(meter, now, state);
+    if (freezing) return doFreeze();
+    send();
+  }
+
+  function drawOverlay(): void {
+    const g = overlay.getContext("2d")!;
+    g.clearRect(0, 0, OVERLAY_SIDE, OVERLAY_SIDE);
+    const grid = lastGrid;
+    const sel = model.get("selected") as [string, number] | [];
+    if (!grid || sel.length !== 2 || sel[0] !== grid.layer || sel[1] >= grid.channels) return;
+    if (small.width !== grid.width || small.height !== grid.height) {
+      small.width = grid.width;
+      small.height = grid.height;
+    }
+    paintTile(small.getContext("2d")!, grid, sel[1], lut(model.get("colormap")), model.get("normalization") === "layer");
+    g.imageSmoothingEnabled = true;
+    g.drawImage(small, 0, 0, OVERLAY_SIDE, OVERLAY_SIDE);
+  }
+
+  // ----- freeze --------------------------------------------------------------------------------
+
+  function requestFreeze(): void {
+    if (state === "ended" && meter.frames > 0) {
+      trySend({ type: FREEZE });
+      return;
+    }
+    if (state !== "live" && state !== "paused") return;
+    freezing = true; // no new frame goes out; the one in flight (if any) finishes first
+    freeze.disabled = true;
+    if (pump.ready(performance.now())) doFreeze();
+  }
+
+  function doFreeze(): void {
+    freezing = false;
+    trySend({ type: FREEZE }); // the kernel's last frame is the one on screen
+    end();
+  }
+
+  // ----- top crops -----------------------------------------------------------------------------
+
+  function showCrops(): void {
+    const meta = (model.get("top_crops_meta") ?? {}) as { unit?: [string, number]; values?: number[]; tile?: number };
+    const sel = model.get("selected") as [string, number] | [];
+    const bytes = asBytes(model.get("top_crops"));
+    const same = !!meta.unit && sel.length === 2 && meta.unit[0] === sel[0] && meta.unit[1] === sel[1];
+    crops.hidden = !bytes.byteLength || !same;
+    if (crops.hidden) return;
+    if (cropsUrl) URL.revokeObjectURL(cropsUrl);
+    cropsUrl = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: "image/jpeg" }));
+    cropsImg.src = cropsUrl;
+    const values = meta.values ?? [];
+    cropsImg.dataset.count = String(values.length);
+    cropsImg.title = values.map((v, i) => `#${i + 1}: ${fmt(v)}`).join("\n");
+    cropsCaption.textContent = `${sel[0]} #${sel[1]}: top ${values.length} crops seen live (strongest first)`;
+    cropsValues.replaceChildren(...values.map((v) => h("span", {}, fmt(v))));
+  }
+
+  // ----- wiring --------------------------------------------------------------------------------
+
+  off.add(listen(start, "click", () => void begin()));
+  off.add(listen(stop, "click", () => end()));
+  off.add(listen(freeze, "click", requestFreeze));
+  off.add(listen(mode, "change", () => {
+    model.set("live_mode", mode.value);
+    model.save_changes();
+  }));
+  off.add(listen(document, "visibilitychange", () => {
+    const hidden = document.visibilityState === "hidden";
+    for (const track of stream?.getVideoTracks() ?? []) track.enabled = !hidden;
+    if (hidden && state === "live") setState("paused");
+    else if (!hidden && state === "paused") {
+      setState("live");
+      send();
+    }
+  }));
+  model.on("msg:custom", onMessage);
+  off.add(() => model.off("msg:custom", onMessage));
+  // The widget closed on the kernel side, or the kernel is restarting (the widget manager marks
+  // every model's comm dead): the camera goes off. `this` is the view in Backbone's callback.
+  const closed = () => end(state === "live" || state === "paused" ? "The widget was closed or the kernel restarted: camera stopped" : undefined, false);
+  const commLive = function (this: { model?: { comm_live?: boolean } } | undefined) {
+    if (this?.model?.comm_live === false) closed();
+  };
+  for (const [event, fn] of [["comm:close", closed], ["destroy", closed], ["comm_live_update", commLive]] as const) {
+    model.on(event, fn);
+    off.add(() => model.off(event, fn));
+  }
+  const clock = window.setInterval(() => {
+    const now = performance.now();
+    if (state === "live" && now - pump.lastAnswer > KERNEL_SILENT_MS) {
+      end(`The kernel sent nothing for ${KERNEL_SILENT_MS / 1000} s (busy, restarted or closed): camera stopped; press Start again`, false);
+    }
+    hud.show(meter, now, state);
+  }, 1000);
+  off.add(() => window.clearInterval(clock));
+  off.add(() => {
+    session++;
+    window.clearTimeout(waitTimer);
+    if (state === "starting" || state === "live" || state === "paused") trySend({ type: LIVE_STOP });
+    stopStream(stream);
+    if (cropsUrl) URL.revokeObjectURL(cropsUrl);
+  });
+
+  return {
+    el,
+    update(changed) {
+      if (changed.has("live_mode")) mode.value = model.get("live_mode");
+      if (["selected", "colormap", "normalization"].some((t) => changed.has(t)) && lastGrid) drawOverlay();
+      if (["top_crops", "top_crops_meta", "selected"].some((t) => changed.has(t))) showCrops();
+    },
+    dispose: () => off.run(),
+  };
+}

@@ -1,0 +1,83 @@
+// The camera: ask for it (getUserMedia), turn its failures into messages that say what to do,
+// stop every track (the camera light goes off), and grab the centre square of a frame at the
+// model's input size as RGBA bytes.
+
+/** A video-only stream from the user's camera; rejects with a `CameraError` whose text names the fix. */
+export async function openCamera(): Promise<MediaStream> {
+  if (!window.isSecureContext || !navigator.mediaDevices?.getUserMedia) {
+    throw new CameraError(
+      "insecure",
+      "The camera needs a secure page: open Jupyter at https:// or on localhost, then press Start again",
+    );
+  }
+  try {
+    return await navigator.mediaDevices.getUserMedia({
+      audio: false,
+      video: { width: { ideal: 640 }, height: { ideal: 480 }, frameRate: { ideal: 30 } },
+    });
+  } catch (err) {
+    throw new CameraError((err as Error)?.name ?? "Error", cameraErrorMessage(err));
+  }
+}
+
+/** A camera failure; `kind` is the DOMException name (or "insecure"). */
+export class CameraError extends Error {
+  constructor(readonly kind: string, message: string) {
+    super(message);
+    this.name = "CameraError";
+  }
+}
+
+/** What to tell the user for a getUserMedia failure. */
+export function cameraErrorMessage(err: unknown): string {
+  const name = (err as { name?: string } | null)?.name ?? "";
+  const detail = (err as { message?: string } | null)?.message ?? String(err);
+  switch (name) {
+    case "NotAllowedError":
+    case "PermissionDeniedError":
+    case "SecurityError":
+      return "Camera permission denied: allow camera access for this page and press Start again";
+    case "NotFoundError":
+    case "DevicesNotFoundError":
+    case "OverconstrainedError":
+      return "No camera found: connect a camera (or enable it in the system settings) and press Start again";
+    case "NotReadableError":
+    case "TrackStartError":
+    case "AbortError":
+      return "The camera is busy or failed to start: close other apps or tabs using it and press Start again";
+    default:
+      return `Could not start the camera (${name || "error"}: ${detail}); press Start again`;
+  }
+}
+
+/** Stop every track of `stream` (idempotent); the camera light goes off. */
+export function stopStream(stream: MediaStream | null | undefined): void {
+  for (const track of stream?.getTracks() ?? []) track.stop();
+}
+
+/** The centred square of a `width` × `height` picture: `[x, y, side]` (the kernel crops the same way). */
+export function centreSquare(width: number, height: number): [number, number, number] {
+  const side = Math.min(width, height);
+  return [Math.floor((width - side) / 2), Math.floor((height - side) / 2), side];
+}
+
+/** Draws video frames into a `size` × `size` canvas and reads them back as RGBA bytes. */
+export class FrameGrabber {
+  private canvas = document.createElement("canvas");
+  private g: CanvasRenderingContext2D;
+
+  constructor(readonly size: number) {
+    this.canvas.width = this.canvas.height = size;
+    // CPU-backed: getImageData every frame would otherwise read back from the GPU each time.
+    this.g = this.canvas.getContext("2d", { willReadFrequently: true })!;
+  }
+
+  /** The centre square of `video`'s current frame, scaled to `size`; null before the first frame. */
+  grab(video: HTMLVideoElement): ImageData | null {
+    const { videoWidth: w, videoHeight: h } = video;
+    if (!w || !h) return null;
+    const [x, y, side] = centreSquare(w, h);
+    this.g.drawImage(video, x, y, side, side, 0, 0, this.size, this.size);
+    return this.g.getImageData(0, 0, this.size, this.size);
+  }
+}

@@ -1,0 +1,259 @@
+"""Live webcam mode in a real JupyterLab and Chromium with its fake camera (a moving test pattern).
+
+One notebook (one kernel) serves the file; the tests run in order and each stops the camera
+it started. Frame rates are measured in benchmarks/bench_live.py, not asserted here: these
+tests only need frames to flow on a loaded two-core machine. The first test writes
+docs/img/live.png; the last ones close the widget and restart the kernel.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import time
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.e2e
+
+REPO = Path(__file__).resolve().parents[2]
+SCREENSHOT = REPO / "docs" / "img" / "live.png"
+WIDGET_S = 240_000  # ms: first import of torch + resnet18 + first grid on two busy cores
+UPDATE_S = 60_000  # ms: one kernel round trip
+FLOW_MS = 10_000  # the issue's bar: at least 5 frames within 10 s
+QUIET_MS = 1_500  # observation window for "nothing more arrives"
+
+CELLS = [
+    "import torch, torchvision\nfrom cnnwidget import CNNExplorer\n\n"
+    "torch.manual_seed(0)\n"
+    "ex = CNNExplorer(torchvision.models.resnet18(), layer='layer3', auto_maximize=False)\nex",
+    "print(ex.live_stats)",
+    "print(repr(ex.image_name), ex.maximize_state.get('unit'), ex.maximize_state.get('status'), ex.live_mode)",
+    "ex.maximize_options = {**ex.maximize_options, 'steps': 16, 'size': 64}\nex.auto_maximize = True",
+    "ex.close()",
+]
+
+FRAMES_JS = "() => +document.querySelector('[data-testid=live-stats]').dataset.frames"
+GRID_HASH_JS = """() => {
+  let h = 0;
+  const units = [...document.querySelectorAll('[data-testid=activation-grid] [data-testid=unit]')].slice(0, 64);
+  for (const c of units) {
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    for (let i = 0; i < d.length; i += 4) h = (Math.imul(h, 31) + d[i] + 7 * d[i + 1]) >>> 0;
+  }
+  return h;
+}"""
+TRACKS_JS = """() => {
+  const v = document.querySelector('[data-testid=live-view] video');
+  return v && v.srcObject ? v.srcObject.getVideoTracks().map((t) => t.readyState) : [];
+}"""
+# Mean absolute RGB difference (0..255) between the live-view's dreamed frame and the input
+# image (after a freeze: the very camera frame that dream was made from), both at 224 px.
+DREAM_DIFF_JS = """async () => {
+  const dream = document.querySelector('[data-testid=live-view] [data-testid=live-dream]');
+  const photo = document.querySelector('[data-testid=input-image]');
+  await photo.decode();
+  const n = dream.width;
+  const c = document.createElement('canvas'); c.width = c.height = n;
+  c.getContext('2d').drawImage(photo, 0, 0, n, n);
+  const a = dream.getContext('2d').getImageData(0, 0, n, n).data, b = c.getContext('2d').getImageData(0, 0, n, n).data;
+  let sum = 0;
+  for (let i = 0; i < a.length; i += 4) sum += Math.abs(a[i] - b[i]) + Math.abs(a[i + 1] - b[i + 1]) + Math.abs(a[i + 2] - b[i + 2]);
+  return [n, photo.naturalWidth, sum / (a.length / 4) / 3];
+}"""
+
+
+@pytest.fixture(scope="module")
+def live(browser, open_notebook):
+    """The notebook page with the explorer (resnet18, layer3) rendered, in a context allowed the camera."""
+    context = browser.new_context(permissions=["camera"], viewport={"width": 1400, "height": 1000})
+    nb = open_notebook(context, "live.ipynb", CELLS)
+    nb.run_cell(0, timeout_s=WIDGET_S / 1000)
+    units(nb.page).first.wait_for(timeout=WIDGET_S)
+    yield nb
+    assert not nb.widget_errors, f"uncaught errors in the page: {nb.widget_errors}"
+    context.close()
+
+
+def units(page):
+    return page.get_by_test_id("activation-grid").get_by_test_id("unit")
+
+
+def frames(page) -> int:
+    return page.evaluate(FRAMES_JS)
+
+
+def wait_frames(page, at_least: int, timeout_ms: float = UPDATE_S) -> None:
+    page.wait_for_function(f"n => ({FRAMES_JS})() >= n", arg=at_least, timeout=timeout_ms)
+
+
+def start(page) -> int:
+    """Press Start, wait for the first drawn frame; returns the time (monotonic s) it appeared."""
+    page.get_by_test_id("webcam-start").click()
+    expect(page.get_by_test_id("live-view")).to_have_attribute("data-camera", "live", timeout=UPDATE_S)
+    wait_frames(page, 1)
+    return time.monotonic()
+
+
+def stop(page) -> None:
+    page.get_by_test_id("webcam-stop").click()
+    expect(page.get_by_test_id("live-view")).to_have_attribute("data-camera", "ended")
+
+
+def kernel_stats(nb) -> dict:
+    return ast.literal_eval(nb.run_and_read(1).strip().splitlines()[-1])
+
+
+def assert_no_more_frames(page) -> None:
+    before = frames(page)
+    page.wait_for_timeout(QUIET_MS)  # the observation window: nothing may arrive in it
+    assert frames(page) == before
+
+
+def test_frames_flow_the_grid_follows_the_camera_and_stop_ends_the_track(live):
+    page = live.page
+    expect(page.get_by_test_id("live-view")).to_have_attribute("data-camera", "off")
+    expect(page.get_by_test_id("webcam-stop")).to_be_disabled()
+    units(page).nth(5).click()  # a unit of layer3: its map goes over the video, its top crops are kept
+    expect(units(page).nth(5)).to_have_attribute("data-selected", "true")
+    start(page)
+    first = frames(page)
+    wait_frames(page, first + 5, timeout_ms=FLOW_MS)
+
+    hud = page.get_by_test_id("live-stats")
+    expect(hud).to_have_text(re.compile(r"[\d.]+ fps · \d+ ms · \d+ frames"))
+    assert float(hud.get_attribute("data-fps")) > 0 and float(hud.get_attribute("data-latency-ms")) > 0
+
+    # The grid is redrawn from each live answer, and it changes as the camera's picture moves.
+    before = page.evaluate(GRID_HASH_JS)
+    page.wait_for_function(f"h => ({GRID_HASH_JS})() !== h", arg=before, timeout=UPDATE_S)
+    expect(units(page).first).to_have_attribute("data-layer", "layer3")
+
+    crops = page.get_by_test_id("top-crops")
+    expect(crops).to_be_visible(timeout=UPDATE_S)
+    assert int(crops.get_attribute("data-count")) >= 1
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    page.mouse.move(0, 0)
+    page.set_viewport_size({"width": 1400, "height": 1700})  # the whole widget inside the notebook panel
+    page.get_by_test_id("cnn-explorer").screenshot(path=str(SCREENSHOT))
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    assert SCREENSHOT.stat().st_size > 10_000
+
+    stop(page)
+    assert page.evaluate(TRACKS_JS) == ["ended"]
+    shown = frames(page)
+    assert_no_more_frames(page)
+    stats = kernel_stats(live)
+    assert stats["frames"] >= shown >= first + 5  # the kernel processed every frame drawn
+    assert stats["latency_ms_p50"] > 0  # the browser reports its latency with each frame
+    expect(page.get_by_test_id("webcam-start")).to_be_enabled()
+
+
+def test_a_hidden_tab_pauses_the_stream(live):
+    page = live.page
+    start(page)
+    page.evaluate("""() => {
+      Object.defineProperty(document, 'visibilityState', { value: 'hidden', configurable: true });
+      document.dispatchEvent(new Event('visibilitychange'));
+    }""")
+    expect(page.get_by_test_id("live-panel")).to_have_attribute("data-state", "paused")
+    page.wait_for_timeout(1_000)  # let a frame already in flight land
+    assert_no_more_frames(page)
+    paused_at = frames(page)
+    page.evaluate("""() => {
+      delete document.visibilityState;  // back to the prototype's getter: 'visible'
+      document.dispatchEvent(new Event('visibilitychange'));
+    }""")
+    expect(page.get_by_test_id("live-panel")).to_have_attribute("data-state", "live")
+    wait_frames(page, paused_at + 2)
+    stop(page)
+
+
+def test_live_dream_frames_differ_from_the_camera(live):
+    page = live.page
+    page.get_by_test_id("live-mode").select_option("dream")
+    start(page)
+    view = page.get_by_test_id("live-view")
+    expect(view).to_have_attribute("data-mode", "dream", timeout=UPDATE_S)
+    wait_frames(page, frames(page) + 3)
+    assert live.run_and_read(2).strip().endswith("dream")
+    # Freeze waits for the frame in flight to be drawn, so the frozen input image is the camera
+    # frame whose dream the live view shows: compare the two.
+    photo = page.get_by_test_id("input-image")
+    before = photo.get_attribute("src")
+    page.get_by_test_id("freeze").click()
+    expect(view).to_have_attribute("data-camera", "ended")
+    expect(photo).not_to_have_attribute("src", before, timeout=UPDATE_S)
+    expect(page.get_by_test_id("image-name")).to_have_text("frozen frame")
+    size, photo_size, diff = page.evaluate(DREAM_DIFF_JS)
+    assert size == photo_size == 224
+    assert diff > 8.0, f"the dream is too close to its camera frame: mean |difference| {diff:.1f} of 255"
+    page.get_by_test_id("live-mode").select_option("maps")
+    expect(page.get_by_test_id("live-mode")).to_have_value("maps")
+
+
+def test_freeze_then_clicking_a_unit_maximizes_it(live):
+    page = live.page
+    live.run_cell(3)  # auto_maximize on, a short run
+    start(page)
+    wait_frames(page, frames(page) + 2)
+    page.get_by_test_id("freeze").click()
+    expect(page.get_by_test_id("live-view")).to_have_attribute("data-camera", "ended")
+    expect(page.get_by_test_id("image-name")).to_have_text("frozen frame", timeout=UPDATE_S)
+    unit = units(page).nth(11)
+    channel = int(unit.get_attribute("data-channel"))
+    unit.click()
+    expect(unit).to_have_attribute("data-selected", "true")
+    if page.get_by_test_id("maximize-image").count():  # the maximize panel, where it exists
+        expect(page.get_by_test_id("maximize-image")).to_be_visible(timeout=UPDATE_S)
+    deadline = time.monotonic() + UPDATE_S / 1000
+    while True:
+        out = live.run_and_read(2)
+        if f"'frozen frame' ['layer3', {channel}]" in out or f"'frozen frame' ('layer3', {channel})" in out:
+            break
+        assert time.monotonic() < deadline, out
+        page.wait_for_timeout(500)
+
+
+def test_closing_the_widget_turns_the_camera_off(live):
+    page = live.page
+    start(page)
+    page.evaluate("() => { window.__liveTrack = document.querySelector('[data-testid=live-view] video').srcObject.getVideoTracks()[0]; }")
+    live.run_cell(4)  # ex.close()
+    page.wait_for_function("() => window.__liveTrack.readyState === 'ended'", timeout=UPDATE_S)
+
+
+def test_a_kernel_restart_turns_the_camera_off(live):
+    page = live.page
+    live.run_cell(0, timeout_s=WIDGET_S / 1000)  # a new explorer (the last test closed the old one)
+    units(page).first.wait_for(timeout=WIDGET_S)
+    start(page)
+    page.evaluate("() => { window.__liveTrack = document.querySelector('[data-testid=live-view] video').srcObject.getVideoTracks()[0]; }")
+    page.get_by_role("menuitem", name="Kernel", exact=True).click()
+    page.get_by_role("menuitem", name=re.compile(r"^Restart Kernel…")).first.click()
+    page.get_by_role("button", name="Confirm Kernel Restart").click()
+    page.wait_for_function("() => window.__liveTrack.readyState === 'ended'", timeout=UPDATE_S)
+    expect(page.get_by_test_id("error")).to_contain_text("kernel restarted: camera stopped")
+    live.server.wait_kernel_idle(live.name)
+
+
+def test_permission_denied_shows_the_error(browser, open_notebook):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})  # no camera permission
+    try:
+        nb = open_notebook(context, "live_denied.ipynb", [
+            "from torch import nn\nfrom cnnwidget import CNNExplorer\n"
+            "CNNExplorer(nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU()))",
+        ])
+        nb.run_cell(0, timeout_s=WIDGET_S / 1000)
+        page = nb.page
+        page.get_by_test_id("webcam-start").click()
+        error = page.get_by_test_id("error")
+        expect(error).to_be_visible(timeout=UPDATE_S)
+        expect(error).to_contain_text("Camera permission denied: allow camera access for this page and press Start again")
+        expect(page.get_by_test_id("live-view")).to_have_attribute("data-camera", "off")
+        expect(page.get_by_test_id("live-panel")).to_have_attribute("data-state", "error")
+        assert not nb.widget_errors, nb.widget_errors
+    finally:
+        context.close()
