@@ -84,6 +84,10 @@ class Maximizer:
         transforms: ``"standard"``, ``"none"`` or a list of ``t(x, generator)`` callables.
         lr: peak learning rate; defaults to :data:`DEFAULT_LR`.
         seed: seed for the initial noise and the random transforms (``None``: random).
+        seeds: one seed per picture instead (``len(seeds) == batch``): each picture
+            then draws its own initial noise and its own random transforms, so a
+            picture does not depend on which other pictures share its batch; a
+            one-picture run with ``seeds=[s]`` repeats ``seed=s``.
         preprocess: the model's normalization (defaults as in :func:`~cnnwidget.activations`).
         schedule: ``"cosine"`` (short warm-up, then cosine decay; the default)
             or ``"constant"`` (Lucid's).
@@ -113,6 +117,7 @@ class Maximizer:
         transforms="standard",
         lr: float | None = None,
         seed: int | None = None,
+        seeds: Sequence[int] | None = None,
         preprocess=None,
         schedule: str = "cosine",
         precision: str = "auto",
@@ -154,11 +159,12 @@ class Maximizer:
         self.cancel = cancel
         self.seed = int(torch.seed() % 2**63) if seed is None else int(seed)
         self.generator = torch.Generator().manual_seed(self.seed)
+        self.generators = _item_generators(seeds, batch)
         self.transform = resolve_transforms(transforms)
         self.normalize = _normalizer(resolve_preprocess(preprocess, model))
         self.device = model_device(model)
         self.param = image_param(
-            param, batch, self.size, decorrelate=decorrelate, generator=self.generator,
+            param, batch, self.size, decorrelate=decorrelate, generator=self.generators or self.generator,
             device=self.device,
         )
         if image is not None:
@@ -223,7 +229,10 @@ class Maximizer:
         return self.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress)))
 
     def _model_input(self, pixels: torch.Tensor) -> torch.Tensor:
-        x = _fit(self.transform(pixels, self.generator), self.size)
+        if self.generators is None:
+            x = _fit(self.transform(pixels, self.generator), self.size)
+        else:  # each picture its own random view
+            x = torch.cat([_fit(self.transform(p[None], g), self.size) for p, g in zip(pixels, self.generators)])
         x = self.normalize(x)
         if self.device.type == "cpu":
             x = x.contiguous(memory_format=torch.channels_last)
@@ -360,6 +369,15 @@ def _objectives(objective) -> tuple[list[Objective], bool]:
             raise ObjectiveError("the list of objectives is empty; give at least one, e.g. ['layer3.1:5']")
         return [as_objective(o) for o in objective], True
     return [as_objective(objective)], False
+
+
+def _item_generators(seeds, batch: int) -> list[torch.Generator] | None:
+    if seeds is None:
+        return None
+    seeds = [int(s) for s in seeds]
+    if len(seeds) != batch:
+        raise ValueError(f"got {len(seeds)} seeds for {batch} pictures; give one seed per picture")
+    return [torch.Generator().manual_seed(s) for s in seeds]
 
 
 def _fit(x: torch.Tensor, size: int) -> torch.Tensor:

@@ -86,13 +86,14 @@ class PixelImage(ImageParam):
         batch, height, width: decoded shape.
         decorrelate: see :class:`ImageParam`.
         sd: standard deviation of the initial random values.
-        generator: random source for the initial values.
+        generator: random source for the initial values; a list of generators
+            gives each picture its own (see :func:`_noise`).
         device: where the parameters live.
     """
 
     def __init__(self, batch, height, width, *, decorrelate=True, sd=0.01, generator=None, device="cpu"):
         super().__init__(batch, height, width, decorrelate)
-        noise = torch.randn(batch, 3, height, width, generator=generator) * sd
+        noise = _noise((batch, 3, height, width), generator) * sd
         self.pixels = noise.to(device).requires_grad_(True)
         self.params = [self.pixels]
 
@@ -101,6 +102,19 @@ class PixelImage(ImageParam):
 
     def set_raw(self, raw: torch.Tensor) -> None:
         self.pixels.copy_(raw)
+
+
+def _noise(shape: tuple, generator) -> torch.Tensor:
+    """Standard normal noise of ``shape``; ``generator`` may be a list, one generator per batch item.
+
+    Item ``i`` drawn from its own generator equals a one-item batch drawn from it,
+    so a picture's start does not depend on the batch it is part of.
+    """
+    if isinstance(generator, (list, tuple)):
+        if len(generator) != shape[0]:
+            raise ValueError(f"got {len(generator)} generators for a batch of {shape[0]}; give one per picture")
+        return torch.stack([torch.randn(shape[1:], generator=g) for g in generator])
+    return torch.randn(shape, generator=generator)
 
 
 def _frequency_scale(height: int, width: int, decay_power: float) -> torch.Tensor:
@@ -118,7 +132,8 @@ class FourierImage(ImageParam):
         decorrelate: see :class:`ImageParam`.
         sd: standard deviation of the initial random spectrum.
         decay_power: exponent of the ``1/f`` scaling (1 as in Lucid; higher is smoother).
-        generator: random source for the initial spectrum.
+        generator: random source for the initial spectrum; a list of generators
+            gives each picture its own (see :func:`_noise`).
         device: where the parameters live.
     """
 
@@ -129,7 +144,7 @@ class FourierImage(ImageParam):
         super().__init__(batch, height, width, decorrelate)
         self.scale = _frequency_scale(height, width, decay_power).to(device)[None, None, :, :, None]
         shape = (batch, 3, height, width // 2 + 1, 2)
-        self.spectrum = (torch.randn(shape, generator=generator) * sd).to(device).requires_grad_(True)
+        self.spectrum = (_noise(shape, generator) * sd).to(device).requires_grad_(True)
         self.params = [self.spectrum]
 
     def raw(self) -> torch.Tensor:
