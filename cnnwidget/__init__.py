@@ -13,6 +13,10 @@ Widget::
 """
 
 from .engine import ImageError, LayerError, LayerInfo, Preprocess, activations, layers, load_image
+from .data import sample, samples
+from .models import WeightsUnavailableError, load_model
+
+from .engine import Maximizer, deepdream, maximize, objectives
 
 __all__ = [
     "CNNExplorer",
@@ -23,6 +27,14 @@ __all__ = [
     "activations",
     "layers",
     "load_image",
+    "load_model",
+    "sample",
+    "samples",
+    "WeightsUnavailableError",
+    "Maximizer",
+    "deepdream",
+    "maximize",
+    "objectives",
 ]
 
 __version__ = "0.1.0"

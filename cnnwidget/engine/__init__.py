@@ -9,6 +9,9 @@ from .layer_catalog import LayerError, LayerInfo, find_layer, layers
 from .layer_choice import default_layer
 from .model_guard import preserved
 from .preprocessing import Preprocess
+from . import objectives
+from .deepdream import deepdream
+from .maximize import Maximizer, maximize
 
 __all__ = [
     "ImageError",
@@ -23,4 +26,8 @@ __all__ = [
     "layers",
     "load_image",
     "preserved",
+    "Maximizer",
+    "deepdream",
+    "maximize",
+    "objectives",
 ]

@@ -28,17 +28,29 @@ from .layer_catalog import find_layer
 from .model_guard import preserved
 from .objectives import Objective, ObjectiveError, as_objective
 from .parameterization import image_param
+from .normalizer import pixel_normalizer
 from .placement import model_device, model_dtype
 from .precision import autocast_context, resolve_precision
-from .preprocessing import Preprocess, resolve_preprocess, to_pil, to_tensor
+from .preprocessing import to_pil, to_tensor
 from .relu_redirect import redirected_relus
 from .transforms import resolve_transforms
 
 CALLBACK_EVERY = 8
 """:func:`maximize` calls ``callback`` every this many steps, and after the last step."""
 
-DEFAULT_LR = 0.05
-"""Adam's peak learning rate (Lucid's), for both parameterizations."""
+DEFAULT_LR = 0.25
+"""Adam's peak learning rate. Lucid uses 0.05 for 512 constant steps; with the
+cosine schedule, 0.25 reaches Lucid's 512-step result in 64 steps (see
+benchmarks/RESULTS.md)."""
+
+PARAM_SCALE = 128 / 224
+"""Side of the optimized parameter relative to the picture (Lucid's 128 px for 224 px).
+
+The parameter is upsampled to the picture's size, which keeps the result free
+of pixel-level noise. Starting from an ``image`` uses the full size instead."""
+
+DECAY_POWER = 1.25
+"""Exponent of the Fourier parameterization's ``1/f`` scaling: slightly smoother than Lucid's 1."""
 
 
 @dataclass
@@ -94,7 +106,12 @@ class Maximizer:
         precision: ``"float32"``, ``"bfloat16"`` (autocast) or ``"auto"``
             (bfloat16 only on CPUs and GPUs with native support).
         redirect_steps: steps during which silent ReLUs pass gradient (see
-            :mod:`~cnnwidget.engine.relu_redirect`); defaults to a quarter of the steps.
+            :mod:`~cnnwidget.engine.relu_redirect`); defaults to a quarter of the
+            steps. Later steps also redirect while an objective is still exactly 0;
+            0 turns the redirect off.
+        param_size: side of the optimized parameter, upsampled to ``size``
+            (default: ``size * 128 / 224`` as in Lucid, or ``size`` with ``image``).
+        decay_power: the Fourier form's ``1/f**decay_power`` scaling (default 1.25).
         cancel: a ``threading.Event``; when set, iteration stops before the next step.
 
     Example:
@@ -122,6 +139,8 @@ class Maximizer:
         schedule: str = "cosine",
         precision: str = "auto",
         redirect_steps: int | None = None,
+        param_size: int | None = None,
+        decay_power: float = DECAY_POWER,
         cancel: threading.Event | None = None,
     ) -> None:
         if not isinstance(model, nn.Module):
@@ -161,11 +180,14 @@ class Maximizer:
         self.generator = torch.Generator().manual_seed(self.seed)
         self.generators = _item_generators(seeds, batch)
         self.transform = resolve_transforms(transforms)
-        self.normalize = _normalizer(resolve_preprocess(preprocess, model))
+        self.normalize = pixel_normalizer(preprocess, model)
         self.device = model_device(model)
+        if param_size is None:
+            param_size = self.size if image is not None else max(8, round(self.size * PARAM_SCALE))
+        self.param_size = int(param_size)
         self.param = image_param(
-            param, batch, self.size, decorrelate=decorrelate, generator=self.generators or self.generator,
-            device=self.device,
+            param, batch, self.param_size, decorrelate=decorrelate, decay_power=decay_power,
+            generator=self.generators or self.generator, device=self.device,
         )
         if image is not None:
             self.param.set_pixels(to_tensor(load_image(image)))
@@ -201,23 +223,34 @@ class Maximizer:
         with preserved(self.model, freeze=True), LayerCapture(
             self.model, self.layer_names, calls=self.calls
         ) as capture:
+            silent = False
             for step in range(1, self.steps + 1):
                 if self.cancel is not None and self.cancel.is_set():
                     return
                 for group in optimizer.param_groups:
                     group["lr"] = self._lr_at(step)
-                pixels = self.param()
+                pixels = self._decode()
                 x = self._model_input(pixels).to(dtype)
-                with autocast_context(self.precision, self.device), redirected_relus() if (
-                    step <= self.redirect_steps
-                ) else nullcontext():
+                redirect = self.redirect_steps > 0 and (step <= self.redirect_steps or silent)
+                with autocast_context(self.precision, self.device), (
+                    redirected_relus() if redirect else nullcontext()
+                ):
                     acts = capture.run(x)
                 values = self._values(acts)
+                silent = bool((values.detach() == 0).any())
                 optimizer.zero_grad(set_to_none=True)
                 (-values.sum()).backward()
                 optimizer.step()
                 self.last = Step(step, pixels.detach(), values.detach())
                 yield self.last
+
+    def _decode(self) -> torch.Tensor:
+        pixels = self.param()
+        if self.param_size != self.size:
+            pixels = torch.nn.functional.interpolate(
+                pixels, size=(self.size, self.size), mode="bilinear", align_corners=False
+            )
+        return pixels
 
     def _lr_at(self, step: int) -> float:
         if self.schedule == "constant":
@@ -250,7 +283,7 @@ class Maximizer:
     @torch.no_grad()
     def pixels(self) -> torch.Tensor:
         """The current pictures, ``(N, 3, size, size)`` in [0, 1]."""
-        return self.param().detach().float().cpu()
+        return self._decode().detach().float().cpu()
 
     def images(self) -> list[Image.Image]:
         """The current pictures as PIL images."""
@@ -264,7 +297,7 @@ class Maximizer:
         value is averaged over that many random transformed views (drawn
         from a fixed seed, so repeated calls agree).
         """
-        pixels = self.param()
+        pixels = self._decode()
         generator = torch.Generator().manual_seed(12345)
         with preserved(self.model), LayerCapture(self.model, self.layer_names, calls=self.calls) as cap:
             if views == 0:
@@ -312,7 +345,7 @@ def maximize(
         transforms: ``"standard"`` (pad, jitter, random scale, random rotation;
             see :func:`cnnwidget.engine.transforms.standard`), ``"none"``, or a
             list of ``t(x, generator)`` / ``t(x)`` callables.
-        lr: peak learning rate (default 0.05).
+        lr: peak learning rate (default 0.25).
         seed: makes the result repeatable on the same device.
         callback: ``callback(step, image, value)``, called every
             :data:`CALLBACK_EVERY` (8) steps and after the last step, with the
@@ -391,16 +424,6 @@ def _fit(x: torch.Tensor, size: int) -> torch.Tensor:
         top, left = (size - h) // 2, (size - w) // 2
         x = torch.nn.functional.pad(x, [left, size - w - left, top, size - h - top], value=0.5)
     return x
-
-
-def _normalizer(preprocess) -> Callable[[torch.Tensor], torch.Tensor]:
-    """A differentiable ``pixels -> model input`` map taken from the model's preprocessing."""
-    if isinstance(preprocess, Preprocess):
-        return preprocess.normalize
-    mean, std = getattr(preprocess, "mean", None), getattr(preprocess, "std", None)
-    if mean is not None and std is not None and len(mean) == 3 and len(std) == 3:
-        return Preprocess(mean=tuple(mean), std=tuple(std)).normalize
-    return Preprocess().normalize
 
 
 __all__ = ["CALLBACK_EVERY", "Maximizer", "Step", "maximize"]

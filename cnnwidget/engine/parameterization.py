@@ -163,15 +163,22 @@ def image_param(
     size: int | tuple[int, int],
     *,
     decorrelate: bool = True,
+    decay_power: float = 1.0,
     generator: torch.Generator | None = None,
     device="cpu",
 ) -> ImageParam:
-    """Make a parameterized picture: ``kind`` is ``"fft"`` (Fourier, the default) or ``"pixel"``."""
+    """Make a parameterized picture: ``kind`` is ``"fft"`` (Fourier, the default) or ``"pixel"``.
+
+    ``decay_power`` is the Fourier form's ``1/f**decay_power`` scaling (ignored for pixels).
+    """
     height, width = (size, size) if isinstance(size, int) else size
     if min(height, width) < 8:
         raise ValueError(f"the picture must be at least 8 px on a side, got {height}x{width}")
     if kind == "fft":
-        return FourierImage(batch, height, width, decorrelate=decorrelate, generator=generator, device=device)
+        return FourierImage(
+            batch, height, width, decorrelate=decorrelate, decay_power=decay_power, generator=generator,
+            device=device,
+        )
     if kind == "pixel":
         return PixelImage(batch, height, width, decorrelate=decorrelate, generator=generator, device=device)
     raise ValueError(f"unknown param {kind!r}; use 'fft' (smooth, the default) or 'pixel'")

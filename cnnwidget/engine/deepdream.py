@@ -1,0 +1,201 @@
+"""DeepDream: amplify whatever a layer sees in a photo (Mordvintsev et al., 2015).
+
+Gradient ascent on the mean square of the chosen layers' activations, run
+over an octave pyramid: the photo is first dreamt at a small size, then the
+detail the dream added is carried up to the next, larger octave. Every step
+shifts the picture by a random offset (so that tile seams and the network's
+stride grid do not print into the result), and the gradient is computed tile
+by tile, so a 4000 px photo needs no more memory than one ``tile`` x ``tile``
+crop. The model is frozen, run only up to the deepest chosen layer, and left
+exactly as found.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from typing import Callable, Sequence
+
+import torch
+import torch.nn.functional as F
+from PIL import Image
+from torch import nn
+
+from .capture import LayerCapture
+from .images import load_image
+from .layer_catalog import LayerError, find_layer, layers as layer_catalog
+from .layer_choice import default_layer
+from .model_guard import preserved
+from .normalizer import pixel_normalizer
+from .placement import model_device, model_dtype
+from .precision import autocast_context, resolve_precision
+from .preprocessing import to_pil, to_tensor
+
+MIN_OCTAVE_SIDE = 32
+"""Octaves whose shorter side would fall below this many pixels are skipped."""
+
+
+def default_dream_layers(model: nn.Module) -> list[str]:
+    """The layer the explorer shows first (:func:`~cnnwidget.engine.layer_choice.default_layer`):
+    mid-network, rich but still spatial; ``"layer3"`` for torchvision ResNets."""
+    try:
+        return [default_layer(layer_catalog(model, 224))]
+    except ValueError:
+        raise LayerError("the model has no layer with image-like (N, C, H, W) outputs to dream with") from None
+
+
+def deepdream(
+    model: nn.Module,
+    image,
+    *,
+    layers: str | Sequence[str] | None = None,
+    octaves: int = 4,
+    octave_scale: float = 1.4,
+    steps: int = 10,
+    lr: float = 0.01,
+    jitter: int = 32,
+    tile: int = 512,
+    callback: Callable | None = None,
+    cancel: threading.Event | None = None,
+    progress: bool = True,
+    seed: int | None = None,
+    preprocess=None,
+    precision: str = "auto",
+) -> Image.Image:
+    """Dream on ``image`` with ``layers`` of ``model``; return a PIL image of the input's size.
+
+    Args:
+        model: the network (left exactly as found).
+        image: a path, PIL image, array or tensor (see :func:`cnnwidget.load_image`).
+        layers: a layer name or a list of them (see :func:`cnnwidget.layers`);
+            defaults to :func:`default_dream_layers`.
+        octaves: number of pyramid levels; the smallest is the photo shrunk
+            ``octave_scale ** (octaves - 1)`` times.
+        octave_scale: size ratio between neighbouring octaves.
+        steps: gradient steps per octave.
+        lr: step size in pixel units ([0, 1] scale); each step moves pixels by
+            ``lr`` times the gradient divided by its mean magnitude.
+        jitter: largest random shift, in pixels, applied before each step.
+        tile: gradients are computed on tiles of at most ``tile`` x ``tile``
+            pixels, which bounds memory for large photos.
+        callback: ``callback(step, image, value)`` after each octave, with the
+            dream so far at the input's size and the objective (mean over tiles)
+            of the octave's last step.
+        cancel: a ``threading.Event``; once set, the dream stops before its next
+            step and the picture so far is returned.
+        progress: show a tqdm progress bar.
+        seed: seed for the random shifts (``None``: random).
+        preprocess: the model's normalization (the model's own, or ImageNet's).
+        precision: ``"auto"`` (bfloat16 where the hardware has it), ``"float32"`` or ``"bfloat16"``.
+
+    Returns:
+        The dreamt picture, a PIL image of the same size as ``image``.
+
+    Example:
+        >>> dream = deepdream(model, "photo.jpg", layers="layer3")   # doctest: +SKIP
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"expected a torch.nn.Module, got {type(model).__name__}; pass the model itself")
+    if octaves < 1 or steps < 0 or octave_scale <= 1.0 or tile < 32:
+        raise ValueError(
+            "need octaves >= 1, steps >= 0, octave_scale > 1 and tile >= 32; "
+            f"got octaves={octaves}, steps={steps}, octave_scale={octave_scale}, tile={tile}"
+        )
+    names = default_dream_layers(model) if layers is None else ([layers] if isinstance(layers, str) else list(layers))
+    if not names:
+        raise ValueError("no layer given; pass a name from cnnwidget.layers(model)")
+    calls = {info.name: info.calls for info in (find_layer(model, n, 224) for n in names)}
+    photo = to_tensor(load_image(image))[None]
+    height, width = photo.shape[-2:]
+    sizes = _octave_sizes(height, width, octaves, octave_scale)
+    normalize = pixel_normalizer(preprocess, model)
+    device, dtype = model_device(model), model_dtype(model)
+    mode = resolve_precision(precision, device)
+    generator = torch.Generator().manual_seed(int(torch.seed() % 2**63) if seed is None else int(seed))
+
+    bar = _bar(progress, len(sizes) * steps)
+    detail = torch.zeros(1, 3, *sizes[0])
+    dream = photo
+    done = 0
+    try:
+        with preserved(model, freeze=True), LayerCapture(model, names, calls=calls) as capture:
+
+            def gradient(x: torch.Tensor) -> tuple[torch.Tensor, float]:
+                x = x.to(device=device, dtype=dtype).requires_grad_(True)
+                with autocast_context(mode, device):
+                    acts = capture.run(normalize(x))
+                value = sum(acts[n].float().pow(2).mean() for n in names)
+                (grad,) = torch.autograd.grad(value, x)
+                return grad.float().cpu(), float(value.detach())
+
+            for size in sizes:
+                base = _resize(photo, size)
+                img = base + _resize(detail, size)
+                value = 0.0
+                for _ in range(steps):
+                    if cancel is not None and cancel.is_set():
+                        return to_pil(_resize(img - base, (height, width)) + photo)
+                    img, value = _step(img, gradient, lr, jitter, tile, generator)
+                    done += 1
+                    if bar is not None:
+                        bar.update(1)
+                        bar.set_postfix(value=f"{value:.3g}", refresh=False)
+                detail = img - base
+                dream = img
+                if callback is not None:
+                    callback(done, to_pil(_resize(detail, (height, width)) + photo), value)
+    finally:
+        if bar is not None:
+            bar.close()
+    if tuple(dream.shape[-2:]) != (height, width):
+        dream = photo + _resize(detail, (height, width))
+    return to_pil(dream)
+
+
+def _step(img, gradient, lr, jitter, tile, generator):
+    """One jittered, tiled gradient step; returns the new image and the mean objective over tiles."""
+    dy, dx = (int(v) for v in torch.randint(-jitter, jitter + 1, (2,), generator=generator)) if jitter else (0, 0)
+    shifted = torch.roll(img, shifts=(dy, dx), dims=(-2, -1))
+    grad = torch.zeros_like(shifted)
+    values = []
+    for top, bottom, left, right in _tiles(shifted.shape[-2], shifted.shape[-1], tile):
+        g, v = gradient(shifted[..., top:bottom, left:right])
+        grad[..., top:bottom, left:right] = g
+        values.append(v)
+    grad = torch.roll(grad, shifts=(-dy, -dx), dims=(-2, -1))
+    grad = grad / (grad.abs().mean() + 1e-8)
+    return (img + lr * grad).clamp(0, 1), sum(values) / len(values)
+
+
+def _tiles(height: int, width: int, tile: int):
+    """Equal tiles of at most ``tile`` px covering the image: ``(top, bottom, left, right)``."""
+    ny, nx = math.ceil(height / tile), math.ceil(width / tile)
+    ys = [round(i * height / ny) for i in range(ny + 1)]
+    xs = [round(i * width / nx) for i in range(nx + 1)]
+    return [(ys[i], ys[i + 1], xs[j], xs[j + 1]) for i in range(ny) for j in range(nx)]
+
+
+def _octave_sizes(height: int, width: int, octaves: int, scale: float) -> list[tuple[int, int]]:
+    sizes = []
+    for k in range(octaves - 1, -1, -1):
+        h, w = round(height / scale**k), round(width / scale**k)
+        if min(h, w) >= MIN_OCTAVE_SIDE or k == 0:
+            sizes.append((h, w))
+    return sizes
+
+
+def _resize(x: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+    if tuple(x.shape[-2:]) == tuple(size):
+        return x
+    return F.interpolate(x, size=size, mode="bilinear", align_corners=False, antialias=True)
+
+
+def _bar(progress: bool, total: int):
+    if not progress:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc="deepdream", leave=False)
+
+
+__all__ = ["deepdream", "default_dream_layers"]
