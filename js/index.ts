@@ -3,12 +3,17 @@
 // one batch per tick, and owns the shared decoded grid and the image Blob URL.
 // A new panel plugs in by adding a factory to LEFT or RIGHT.
 import { activationGrid } from "./activationGrid";
+import { attributionPanel } from "./attributionPanel";
 import { Disposer, h } from "./dom";
+import { dreamPanel } from "./dreamPanel";
 import { errorBanner } from "./errorBanner";
 import { gridControls } from "./gridControls";
 import { inputPanel } from "./inputPanel";
 import { layerPicker } from "./layerPicker";
 import { livePanel } from "./livePanel";
+import { maximizeOptions } from "./maximizeOptions";
+import { maximizePanel } from "./maximizePanel";
+import pictureStyles from "./pictures.css";
 import { asBytes, decodeGrid, type Grid } from "./protocol";
 import styles from "./styles.css";
 import type { Context, GridMeta, Panel, WidgetModel } from "./types";
@@ -17,15 +22,17 @@ import { unitDetail } from "./unitDetail";
 type PanelFactory = (ctx: Context) => Panel;
 
 /** Panels of the left column (the network side), top to bottom. */
-export const LEFT: PanelFactory[] = [layerPicker, gridControls, activationGrid];
+export const LEFT: PanelFactory[] = [layerPicker, gridControls, activationGrid, dreamPanel];
 /** Panels of the right column (the picture side), top to bottom. */
-export const RIGHT: PanelFactory[] = [inputPanel, livePanel, unitDetail];
+export const RIGHT: PanelFactory[] = [inputPanel, livePanel, unitDetail, attributionPanel, maximizePanel, maximizeOptions];
 
 /** Every synced trait a panel may react to. */
 export const TRAITS = [
   "layers", "layer", "selected", "normalization", "colormap", "sort",
   "grid", "grid_meta", "image", "image_name", "samples", "error",
   "live_mode", "top_crops", "top_crops_meta", "input_size",
+  "maximize_options", "maximize_state", "maximized_image", "neuron", "auto_maximize",
+  "show_attribution", "attribution", "attribution_meta", "dream_options", "dream_state", "dream_image",
 ];
 
 function render({ model, el }: { model: WidgetModel; el: HTMLElement }): () => void {
@@ -71,7 +78,7 @@ function render({ model, el }: { model: WidgetModel; el: HTMLElement }): () => v
   const right = RIGHT.map((make) => make(ctx));
   const panels: Panel[] = [banner, ...left, ...right];
   const root = h("div", { class: "cnnx", "data-testid": "cnn-explorer" },
-    h("style", {}, styles),
+    h("style", {}, styles + pictureStyles),
     banner.el,
     h("div", { class: "cnnx-columns" },
       h("div", { class: "cnnx-col cnnx-left" }, ...left.map((p) => p.el)),

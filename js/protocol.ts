@@ -5,6 +5,16 @@ import type { GridMeta } from "./types";
 export const UPLOAD = "upload";
 /** Browser → kernel: use a bundled sample photo. content {type, name}. */
 export const SAMPLE = "sample";
+/** Browser → kernel: select a unit and maximize it with `maximize_options`. content {type, layer, channel}. */
+export const MAXIMIZE = "maximize";
+/** Browser → kernel: stop the running maximization or dream. content {type}. */
+export const CANCEL = "cancel";
+/** Browser → kernel: DeepDream the input picture with `dream_options`. content {type}. */
+export const DREAM = "dream";
+/** Kernel → browser: a maximization's current picture. content {job, unit, status, step, steps, value}; buffers [PNG]. */
+export const MAXIMIZE_PROGRESS = "maximize_progress";
+/** Kernel → browser: a dream after each octave. content {job, status, octave, octaves, step}; buffers [PNG]. */
+export const DREAM_PROGRESS = "dream_progress";
 
 /** Browser → kernel: one camera frame. content {type, id, width, height, t, latency_ms?}; buffers [RGBA bytes]. */
 export const FRAME = "frame";

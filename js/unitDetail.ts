@@ -2,6 +2,7 @@
 // over the input image, with a ring on the strongest position and an opacity slider.
 import { lut } from "./colormap";
 import { Disposer, fmt, h, listen } from "./dom";
+import { neuronPicker } from "./neuronPicker";
 import { paintTile } from "./paint";
 import { channelStats } from "./protocol";
 import type { Context, Panel } from "./types";
@@ -14,6 +15,7 @@ export function unitDetail(ctx: Context): Panel {
   const title = h("div", { class: "cnnx-caption", "data-testid": "unit-title" });
   const photo = h("img", { class: "cnnx-photo", alt: "" });
   const overlay = h("canvas", { class: "cnnx-overlay", width: SIDE, height: SIDE });
+  const picker = neuronPicker(ctx, overlay); // neuron mode: a click chooses the position to maximize
   const frame = h("div", { class: "cnnx-frame" }, photo, overlay);
   const opacity = h("input", {
     type: "range", min: 0, max: 100, value: 60, class: "cnnx-range",
@@ -55,17 +57,19 @@ export function unitDetail(ctx: Context): Panel {
     out.beginPath();
     out.arc(x, y, Math.max(8, SIDE / grid.width / 2), 0, 2 * Math.PI);
     out.stroke();
+    picker.mark(out, SIDE);
   }
 
   const setOpacity = () => (overlay.style.opacity = String(Number(opacity.value) / 100));
   off.add(listen(opacity, "input", setOpacity));
+  off.add(picker.dispose);
   setOpacity();
 
   return {
     el,
     update(changed) {
       if (changed.has("image") && ctx.imageUrl() !== url) photo.src = url = ctx.imageUrl();
-      if (["grid", "grid_meta", "selected", "colormap", "normalization"].some((t) => changed.has(t))) draw();
+      if (["grid", "grid_meta", "selected", "colormap", "normalization", "neuron", "maximize_options"].some((t) => changed.has(t))) draw();
     },
     dispose: () => off.run(),
   };
