@@ -127,12 +127,14 @@ def run_request(
     cancel: threading.Event,
     image=None,
     preprocess=None,
-    on_update: Callable[[int, list[Image.Image], float, list[float]], None] | None = None,
+    on_update: Callable[[int, list[Image.Image], float | None, list[float]], None] | None = None,
 ) -> MaximizeResult:
     """Run ``request`` on ``model``; call ``on_update(step, images, value, curve)`` while it runs.
 
-    Updates come at the first step, then every :data:`STREAM_EVERY_S` seconds and
-    at least :data:`STREAM_UPDATES` times per run. ``cancel`` stops the
+    Updates come at once with the starting picture (step 0, ``value`` None, so the
+    browser shows something before the first step's forward and backward pass),
+    then at the first step, every :data:`STREAM_EVERY_S` seconds and at least
+    :data:`STREAM_UPDATES` times per run. ``cancel`` stops the
     run within one step; the result then says ``"cancelled"``.
     """
     engine = Maximizer(
@@ -153,6 +155,8 @@ def run_request(
     step = 0
     every = max(1, request.steps // STREAM_UPDATES)
     try:
+        if on_update is not None and not cancel.is_set():
+            on_update(0, engine.images(), None, curve)
         for state in engine:
             step = state.step
             curve.append(state.value)

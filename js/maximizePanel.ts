@@ -25,7 +25,8 @@ interface Progress {
   unit: [string, number];
   step: number;
   steps: number;
-  value: number;
+  /** null for the starting picture (step 0). */
+  value: number | null;
 }
 
 const CURVE_W = 320, CURVE_H = 56;
@@ -136,8 +137,8 @@ export function maximizePanel(ctx: Context): Panel {
     steps = msg.steps;
     img.removeAttribute("data-stale");
     view.show(buffers[0]);
-    points.push([msg.step, msg.value]);
-    show("running", msg.step, msg.unit, msg.value);
+    if (typeof msg.value === "number") points.push([msg.step, msg.value]);
+    show("running", msg.step, msg.unit, msg.value ?? undefined);
   }
 
   model.on("msg:custom", onMessage);

@@ -44,6 +44,7 @@ def test_maximize_streams_pictures_and_ends_done(explorer, model):
     assert state["status"] == "done" and state["step"] == 6 and state["unit"] == ["layer2", 3]
     progress = [c for c, _ in explorer.sent if c["type"] == protocol.MAXIMIZE_PROGRESS]
     assert len(progress) >= 3 and [c["step"] for c in progress] == sorted(c["step"] for c in progress)
+    assert progress[0]["step"] == 0 and progress[0]["value"] is None  # the starting picture, before step 1
     first_png = explorer.sent[0][1][0]
     assert Image.open(io.BytesIO(first_png)).size == (48, 48)
     final = Image.open(io.BytesIO(explorer.maximized_image))
