@@ -22,6 +22,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
@@ -127,10 +128,10 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def jupyter_server(tmp_path_factory, frontend_bundle) -> Iterator[JupyterServer]:
-    """JupyterLab on a free port, serving a temporary root; its kernels import this checkout."""
-    base = tmp_path_factory.mktemp("jupyter")
+@contextmanager
+def running_jupyterlab(base: Path) -> Iterator[JupyterServer]:
+    """JupyterLab on a free port serving ``base/root`` (settings under ``base/home``); its kernels
+    import this checkout. Stopped, with its kernels, on exit. Also used by benchmarks/bench_click.py."""
     root, home = base / "root", base / "home"
     root.mkdir()
     settings = home / "settings"
@@ -162,17 +163,24 @@ def jupyter_server(tmp_path_factory, frontend_bundle) -> Iterator[JupyterServer]
         deadline = time.monotonic() + SERVER_START_S
         while True:
             if process.poll() is not None:
-                pytest.fail(f"JupyterLab exited with code {process.returncode}:\n{server.log_tail()}")
+                raise RuntimeError(f"JupyterLab exited with code {process.returncode}:\n{server.log_tail()}")
             try:
                 server.api("/api", timeout=2)
                 break
             except OSError:
                 if time.monotonic() > deadline:
-                    pytest.fail(f"JupyterLab did not answer /api within {SERVER_START_S}s:\n{server.log_tail()}")
+                    raise RuntimeError(f"JupyterLab did not answer /api within {SERVER_START_S}s:\n{server.log_tail()}")
                 time.sleep(0.25)
         yield server
     finally:
         _stop(server)
+
+
+@pytest.fixture(scope="session")
+def jupyter_server(tmp_path_factory, frontend_bundle) -> Iterator[JupyterServer]:
+    """JupyterLab on a free port, serving a temporary root; its kernels import this checkout."""
+    with running_jupyterlab(tmp_path_factory.mktemp("jupyter")) as server:
+        yield server
 
 
 def _stop(server: JupyterServer) -> None:
