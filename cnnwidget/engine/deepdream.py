@@ -79,7 +79,8 @@ def deepdream(
         tile: gradients are computed on tiles of at most ``tile`` x ``tile``
             pixels, which bounds memory for large photos.
         callback: ``callback(step, image, value)`` after each octave, with the
-            dream so far at the input's size and the objective (mean over tiles)
+            dream so far at the input's size and the objective (the layers' mean
+            square, tiles weighted by their area)
             of the octave's last step.
         cancel: a ``threading.Event``; once set, the dream stops before its next
             step and the picture so far is returned.
@@ -120,11 +121,12 @@ def deepdream(
     try:
         with preserved(model, freeze=True), LayerCapture(model, names, calls=calls) as capture:
 
-            def gradient(x: torch.Tensor) -> tuple[torch.Tensor, float]:
+            def gradient(x: torch.Tensor, share: float) -> tuple[torch.Tensor, float]:
+                """Gradient of this tile's part (``share`` of the image) of the mean square."""
                 x = x.to(device=device, dtype=dtype).requires_grad_(True)
                 with autocast_context(mode, device):
                     acts = capture.run(normalize(x))
-                value = sum(acts[n].float().pow(2).mean() for n in names)
+                value = sum(acts[n].float().pow(2).mean() for n in names) * share
                 (grad,) = torch.autograd.grad(value, x)
                 return grad.float().cpu(), float(value.detach())
 
@@ -153,18 +155,20 @@ def deepdream(
 
 
 def _step(img, gradient, lr, jitter, tile, generator):
-    """One jittered, tiled gradient step; returns the new image and the mean objective over tiles."""
+    """One jittered, tiled gradient step; returns the new image and the objective (tiles weighted by area)."""
     dy, dx = (int(v) for v in torch.randint(-jitter, jitter + 1, (2,), generator=generator)) if jitter else (0, 0)
     shifted = torch.roll(img, shifts=(dy, dx), dims=(-2, -1))
     grad = torch.zeros_like(shifted)
     values = []
-    for top, bottom, left, right in _tiles(shifted.shape[-2], shifted.shape[-1], tile):
-        g, v = gradient(shifted[..., top:bottom, left:right])
+    height, width = shifted.shape[-2:]
+    for top, bottom, left, right in _tiles(height, width, tile):
+        share = (bottom - top) * (right - left) / (height * width)
+        g, v = gradient(shifted[..., top:bottom, left:right], share)
         grad[..., top:bottom, left:right] = g
         values.append(v)
     grad = torch.roll(grad, shifts=(-dy, -dx), dims=(-2, -1))
     grad = grad / (grad.abs().mean() + 1e-8)
-    return (img + lr * grad).clamp(0, 1), sum(values) / len(values)
+    return (img + lr * grad).clamp(0, 1), sum(values)
 
 
 def _tiles(height: int, width: int, tile: int):
