@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import socket
+import urllib.request
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -24,6 +26,53 @@ def cached_weights_path(weights) -> Path:
     ``$TORCH_HOME`` moves it.
     """
     return Path(torch.hub.get_dir()) / "checkpoints" / os.path.basename(urlparse(weights.url).path)
+
+
+def reachable(url: str, timeout: float = 3.0) -> bool:
+    """Whether the host of ``url`` accepts a connection within ``timeout`` seconds.
+
+    Checked before a download so that an offline machine fails in seconds
+    rather than hanging or retrying; always ``True`` when a proxy is configured
+    (the proxy, not the host, is what a download would connect to).
+    """
+    if urllib.request.getproxies():
+        return True
+    parts = urlparse(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        with socket.create_connection((parts.hostname, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def timm_cached_file(cfg) -> str | None:
+    """A local copy of timm's pretrained weights for ``cfg`` (a ``PretrainedCfg``), if one is cached."""
+    hub_id = getattr(cfg, "hf_hub_id", None)
+    if hub_id:
+        try:
+            from huggingface_hub import try_to_load_from_cache
+        except ImportError:  # pragma: no cover - timm installs huggingface_hub
+            try_to_load_from_cache = None
+        if try_to_load_from_cache is not None:
+            names = [getattr(cfg, "hf_hub_filename", None), "model.safetensors", "pytorch_model.bin"]
+            for filename in filter(None, names):
+                found = try_to_load_from_cache(hub_id, filename)
+                if isinstance(found, str):
+                    return found
+    url = getattr(cfg, "url", None)
+    if url:
+        path = Path(torch.hub.get_dir()) / "checkpoints" / os.path.basename(urlparse(url).path)
+        if path.is_file():
+            return str(path)
+    return None
+
+
+def timm_source_url(cfg) -> str | None:
+    """The address timm would download ``cfg``'s weights from."""
+    if getattr(cfg, "hf_hub_id", None):
+        return "https://huggingface.co"
+    return getattr(cfg, "url", None) or None
 
 
 def torchvision_offline_message(name: str, weights, err: BaseException) -> str:

@@ -20,13 +20,22 @@ import os
 import pickle
 import re
 from pathlib import Path
+from urllib.parse import urlparse
 
 import torch
 from torch import nn
 
 from ..engine.preprocessing import Preprocess
 from .default_model import default_model, from_checkpoint, is_default_checkpoint
-from .hub import WeightsUnavailableError, timm_offline_message, torchvision_offline_message
+from .hub import (
+    WeightsUnavailableError,
+    cached_weights_path,
+    reachable,
+    timm_cached_file,
+    timm_offline_message,
+    timm_source_url,
+    torchvision_offline_message,
+)
 
 
 class ModelSpecError(ValueError):
@@ -159,6 +168,9 @@ def _torchvision(name: str, weights) -> nn.Module:
         described = enum.DEFAULT if enum is not None else None
     else:
         described = _torchvision_weights(key, weights)
+        if not cached_weights_path(described).is_file() and not reachable(described.url):
+            err = ConnectionError(f"cannot reach {urlparse(described.url).hostname}")
+            raise WeightsUnavailableError(torchvision_offline_message(key, described, err))
         try:
             model = tvm.get_model(key, weights=described)
         except OSError as err:  # URLError, ConnectionError, socket timeouts ...
@@ -193,12 +205,21 @@ def _timm(name: str, weights) -> nn.Module:
     else:
         if not (isinstance(weights, str) and weights.strip().upper() == "DEFAULT"):
             name = f"{name}.{weights.strip()}" if "." not in name else name  # a pretrained tag
+        cfg = _timm_cfg(name)
+        if cfg is None:
+            raise ModelSpecError(f"timm has no pretrained weights for {name!r}; pass weights=None for random ones")
+        cached = timm_cached_file(cfg)
+        if cached is None:
+            url = timm_source_url(cfg)
+            if url and not reachable(url):
+                err = ConnectionError(f"cannot reach {urlparse(url).hostname}")
+                raise WeightsUnavailableError(timm_offline_message(name, cfg, err))
+        overlay = {"file": cached} if cached else None
         try:
-            model = timm.create_model(name, pretrained=True)
+            model = timm.create_model(name, pretrained=True, pretrained_cfg_overlay=overlay)
         except Exception as err:  # timm surfaces network failures as many types
             if isinstance(err, (RuntimeError, ValueError)) and "Unknown" in str(err):
                 raise ModelSpecError(f"timm cannot build {name!r}: {err}") from err
-            cfg = _timm_cfg(name)
             raise WeightsUnavailableError(timm_offline_message(name, cfg, err)) from err
     config = timm.data.resolve_data_config({}, model=model)
     model.cnnwidget_preprocess = Preprocess(
@@ -212,8 +233,8 @@ def _timm_cfg(name: str):
     try:
         from timm.models import get_pretrained_cfg
 
-        return get_pretrained_cfg(name)
-    except Exception:  # pragma: no cover - older timm
+        return get_pretrained_cfg(name, allow_unregistered=False)
+    except Exception:
         return None
 
 
