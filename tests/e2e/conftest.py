@@ -50,6 +50,7 @@ KERNEL_READY_S = 120
 # Uncaught page errors that come from the Jupyter front ends themselves, not from widgets.
 KNOWN_PAGE_ERRORS = (
     "Cannot read properties of undefined (reading 'schema')",  # Notebook 7.6 at load, even for "1+1"
+    "Command 'filebrowser:open-path' not registered.",  # Notebook 7 at load, when the server has run other notebooks
 )
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 
