@@ -41,12 +41,16 @@ export class LiveMeter {
   }
 }
 
-/** The HUD element and its `show(meter, now)`. */
+/** The visible text changes at most this often (the data-* attributes follow every frame). */
+const TEXT_EVERY_MS = 250;
+
+/** The HUD element and its `show(meter, now, state)`. */
 export function liveHud() {
   const el = h("div", {
     class: "cnnx-hud", "data-testid": "live-stats", role: "status", "aria-live": "off",
     "data-fps": 0, "data-latency-ms": "", "data-frames": 0,
   }, "camera off");
+  let textAt = -Infinity, textState = "";
   return {
     el,
     show(meter: LiveMeter, now: number, state: string): void {
@@ -54,6 +58,9 @@ export function liveHud() {
       el.dataset.fps = fps.toFixed(1);
       el.dataset.latencyMs = latency === null ? "" : latency.toFixed(1);
       el.dataset.frames = String(meter.frames);
+      if (now - textAt < TEXT_EVERY_MS && state === textState) return; // text repaints cost a layout
+      textAt = now;
+      textState = state;
       el.textContent = `${fps.toFixed(1)} fps · ${latency === null ? "–" : Math.round(latency)} ms · ` +
         `${meter.frames} frames${state === "live" ? "" : ` · ${state}`}`;
     },

@@ -3,7 +3,8 @@
 // (data-testid="live-view"): the selected unit's map laid over it, or the dreamed frame. Each
 // frame's centre square, at the model's input size, goes to the kernel as a `frame` message
 // with RGBA bytes; one frame is in flight at a time (framePump.ts). In maps mode the activation
-// grid is redrawn from each answer (ctx.showLiveGrid) without touching the `grid` trait.
+// grid is redrawn from the answers (ctx.showLiveGrid, at most every GRID_EVERY_MS) without
+// touching the `grid` trait; the map on the video follows every answer.
 // Also: the HUD (liveHud.ts) and the strip of the selected unit's top-activating crops.
 import { lut } from "./colormap";
 import { Disposer, fmt, h, listen, setOptions } from "./dom";
@@ -21,6 +22,12 @@ const KERNEL_SILENT_MS = 30_000;
 /** Without a new camera frame for this long, send the current picture anyway. */
 const FRAME_WAIT_MS = 150;
 const OVERLAY_SIDE = 320;
+/**
+ * The activation grid is repainted from live frames at most this often; the map on the video
+ * follows every frame. In JupyterLab each repaint of the grid's hundreds of small canvases
+ * costs the browser more than everything else in a frame together (bench_live.py).
+ */
+const GRID_EVERY_MS = 100;
 
 type State = "off" | "starting" | "live" | "paused" | "ended" | "error";
 
@@ -60,6 +67,7 @@ export function livePanel(ctx: Context): Panel {
   let lastLatency: number | undefined;
   let freezing = false;
   let lastGrid: Grid | null = null;
+  let gridShownAt = -Infinity;
   let waitTimer = 0;
   let cropsUrl = "";
   let session = 0; // bumps on every start/stop so callbacks of an old stream do nothing
@@ -123,6 +131,7 @@ export function livePanel(ctx: Context): Panel {
     pump.reset(performance.now());
     freezing = false;
     lastGrid = null;
+    gridShownAt = -Infinity;
     overlay.getContext("2d")?.clearRect(0, 0, OVERLAY_SIDE, OVERLAY_SIDE);
     ctx.showLiveGrid(null);
     if (tellKernel && wasStreaming) trySend({ type: LIVE_STOP });
@@ -226,20 +235,30 @@ export function livePanel(ctx: Context): Panel {
       console.debug(`cnnwidget: live grid: ${(err as Error).message}`);
     }
     if (mine === session && state !== "ended") {
-      ctx.showLiveGrid(lastGrid);
+      const now = performance.now();
+      if (now - gridShownAt >= GRID_EVERY_MS) {
+        gridShownAt = now;
+        ctx.showLiveGrid(lastGrid);
+      }
       drawOverlay();
     }
     queueMicrotask(() => drawn(flight, mine)); // after index.ts has repainted the grid
   }
 
-  /** The answer to `flight` is on screen: measure, then send the next frame (or freeze). */
+  /**
+   * The answer to `flight` is drawn: send the next frame (or freeze) at once, and measure the
+   * latency when the browser has painted it (the task after the next animation frame).
+   */
   function drawn(flight: Flight, mine: number): void {
     pump.done(flight);
     if (mine !== session) return;
-    const now = performance.now();
-    lastLatency = now - flight.t;
-    meter.record(now, lastLatency);
-    hud.show(meter, now, state);
+    requestAnimationFrame(() => afterPaint(() => {
+      if (mine !== session) return;
+      const now = performance.now();
+      lastLatency = now - flight.t;
+      meter.record(now, lastLatency);
+      hud.show(meter, now, state);
+    }));
     if (freezing) return doFreeze();
     send();
   }
@@ -342,6 +361,15 @@ export function livePanel(ctx: Context): Panel {
     stopStream(stream);
     if (cropsUrl) URL.revokeObjectURL(cropsUrl);
   });
+
+  // A task queued from a requestAnimationFrame callback runs after that frame's paint.
+  const painted = new MessageChannel(), queue: (() => void)[] = [];
+  painted.port1.onmessage = () => queue.shift()?.();
+  const afterPaint = (fn: () => void) => {
+    queue.push(fn);
+    painted.port2.postMessage(null);
+  };
+  off.add(() => painted.port1.close());
 
   return {
     el,

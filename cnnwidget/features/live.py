@@ -119,8 +119,11 @@ class LiveFeature(traitlets.HasTraits):
     def _live_tensor(self, rgb: np.ndarray) -> torch.Tensor:
         if isinstance(self._preprocess, Preprocess) and rgb.shape[0] == rgb.shape[1] == self._preprocess.size:
             pixels = torch.from_numpy(np.array(rgb)).permute(2, 0, 1)[None].float() / 255.0
-            return self._preprocess.normalize(pixels)
-        return input_tensor(Image.fromarray(rgb), self._preprocess)
+            x = self._preprocess.normalize(pixels)
+        else:
+            x = input_tensor(Image.fromarray(rgb), self._preprocess)
+        # Channels-last input: CPU convolutions run ~15% faster (bench_live.py), same values.
+        return x.contiguous(memory_format=torch.channels_last)
 
     def _dreamer_for(self) -> FrameDreamer:
         opts = self.live_options

@@ -1,0 +1,201 @@
+"""A real JupyterLab + Chromium (fake camera) session running CNNExplorer live, for bench_live.py and soak_live.py.
+
+Uses the e2e suite's settings (tests/e2e/conftest.py: Chromium flags, Lab settings, kernelspec)
+so benchmarks and tests run the same way. Chromium is Debian's (/usr/bin/chromium); the fake
+camera shows a moving test pattern at about 30 fps, which caps the frame rate at 30.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+import nbformat  # noqa: E402
+
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, KERNELSPEC, LAB_SETTINGS  # noqa: E402
+
+HUD_JS = """() => {
+  const d = document.querySelector('[data-testid=live-stats]').dataset;
+  return { now: performance.now(), frames: +d.frames, fps: +d.fps, latency: d.latencyMs === '' ? null : +d.latencyMs,
+           heap: performance.memory ? performance.memory.usedJSHeapSize : null };
+}"""
+
+
+def machine() -> str:
+    cores = os.cpu_count()
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    return (f"{cores}-core CPU ({platform.processor() or platform.machine()}), no GPU; browser and kernel share it; "
+            f"load average {load:.1f} at start")
+
+
+def build_bundle() -> None:
+    subprocess.run(["node", "build.mjs"], cwd=REPO, check=True, capture_output=True, timeout=120)
+
+
+class LiveSession:
+    """An open notebook whose first cell shows ``CNNExplorer`` (resnet18, random weights, ``layer``)."""
+
+    def __init__(self, page, server_url: str, root: Path, name: str):
+        self.page, self.url, self.root, self.name = page, server_url, root, name
+
+    # ----- notebook -----
+    def run_cell(self, index: int, timeout_s: float = 300) -> str:
+        cell = self.page.locator(".jp-Notebook .jp-Cell").nth(index)
+        prompt = cell.locator(".jp-InputPrompt")
+        before = prompt.inner_text().strip()
+        cell.locator(".jp-InputArea-editor").click()
+        self.page.keyboard.press("Shift+Enter")
+        deadline = time.monotonic() + timeout_s
+        while True:
+            text = prompt.inner_text().strip()
+            if re.match(r"^\[\d+\]:?$", text) and text != before:
+                break
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"cell {index} still shows {text!r}")
+            self.page.wait_for_timeout(100)
+        return "\n".join(cell.locator(".jp-OutputArea-output").all_inner_texts())
+
+    def kernel_json(self) -> dict:
+        """The last line of cell 1's output: ``json.dumps({...})`` of the kernel's figures."""
+        return json.loads(self.run_cell(1).strip().splitlines()[-1])
+
+    # ----- live -----
+    def hud(self) -> dict:
+        return self.page.evaluate(HUD_JS)
+
+    def start(self, timeout_ms: float = 120_000) -> None:
+        self.page.get_by_test_id("webcam-start").click()
+        self.page.wait_for_function(
+            "() => +document.querySelector('[data-testid=live-stats]').dataset.frames >= 1", timeout=timeout_ms)
+
+    def stop(self) -> None:
+        self.page.get_by_test_id("webcam-stop").click()
+
+    def set_mode(self, mode: str) -> None:
+        self.page.get_by_test_id("live-mode").select_option(mode)
+        self.page.wait_for_function(
+            "m => document.querySelector('[data-testid=live-view]').dataset.mode === m", arg=mode, timeout=120_000)
+
+    def measure(self, seconds: float, sample_s: float = 1.0) -> dict:
+        """Frames per second and latency over ``seconds``, read from the HUD every ``sample_s``.
+
+        fps is (frames drawn) / (page clock elapsed); the latency p50 is the median of the HUD's
+        rolling p50 (last 60 frames) sampled each second.
+        """
+        first = self.hud()
+        samples = [first]
+        while samples[-1]["now"] - first["now"] < seconds * 1000:
+            self.page.wait_for_timeout(sample_s * 1000)
+            samples.append(self.hud())
+        last = samples[-1]
+        latencies = sorted(s["latency"] for s in samples[1:] if s["latency"] is not None)
+        frames = last["frames"] - first["frames"]
+        return {
+            "seconds": round((last["now"] - first["now"]) / 1000, 2),
+            "frames": frames,
+            "fps": round(frames / ((last["now"] - first["now"]) / 1000), 2),
+            "latency_p50_ms": latencies[len(latencies) // 2] if latencies else None,
+            "samples": samples,
+        }
+
+
+@contextmanager
+def live_session(layer: str = "layer3", setup: str = "", kernel_threads: int | None = None, headless: bool = True):
+    """JupyterLab + Chromium with the explorer shown; yields a :class:`LiveSession`.
+
+    ``setup`` is extra Python run in the first cell before the explorer is made;
+    ``kernel_threads`` sets OMP_NUM_THREADS for the kernel (None: leave torch's default).
+    """
+    from playwright.sync_api import sync_playwright
+
+    build_bundle()
+    with tempfile.TemporaryDirectory(prefix="cnnwidget-live-") as tmp:
+        base = Path(tmp)
+        root, home = base / "root", base / "home"
+        root.mkdir()
+        for rel, value in LAB_SETTINGS.items():
+            (home / "settings" / rel).parent.mkdir(parents=True, exist_ok=True)
+            (home / "settings" / rel).write_text(json.dumps(value))
+        env = dict(os.environ, PYTHONPATH=str(REPO), JUPYTER_CONFIG_DIR=str(home / "config"),
+                   JUPYTER_DATA_DIR=str(home / "data"), JUPYTER_RUNTIME_DIR=str(home / "runtime"),
+                   JUPYTER_PLATFORM_DIRS="1", IPYTHONDIR=str(home / "ipython"))
+        if kernel_threads:
+            env["OMP_NUM_THREADS"] = str(kernel_threads)
+        import socket
+
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        url = f"http://127.0.0.1:{port}"
+        log = open(base / "lab.log", "wb")
+        lab = subprocess.Popen(
+            [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
+             "--ServerApp.token=", "--ServerApp.password=", f"--ServerApp.root_dir={root}",
+             "--ServerApp.disable_check_xsrf=True", "--allow-root", "--LabApp.news_url=None",
+             f"--LabApp.user_settings_dir={home / 'settings'}", f"--LabApp.workspaces_dir={home / 'ws'}"],
+            cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            deadline = time.monotonic() + 120
+            while True:
+                try:
+                    urllib.request.urlopen(url + "/api", timeout=2)
+                    break
+                except OSError:
+                    if time.monotonic() > deadline or lab.poll() is not None:
+                        raise RuntimeError("JupyterLab did not start:\n" + (base / "lab.log").read_text()[-3000:])
+                    time.sleep(0.25)
+            cells = [
+                "import json, os, torch, torchvision\nfrom cnnwidget import CNNExplorer\n" + setup +
+                f"\ntorch.manual_seed(0)\nex = CNNExplorer(torchvision.models.resnet18(), layer={layer!r}, auto_maximize=False)\nex",
+                "import psutil\nprint(json.dumps({**ex.live_stats, 'rss_mb': psutil.Process().memory_info().rss / 2**20, "
+                "'threads': torch.get_num_threads(), 'pid': os.getpid()}))",
+            ]
+            nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells],
+                                          metadata={"kernelspec": KERNELSPEC, "language_info": {"name": "python"}})
+            nbformat.write(nb, root / "live_bench.ipynb")
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=headless, args=CHROMIUM_ARGS)
+                context = browser.new_context(permissions=["camera"], viewport={"width": 1400, "height": 1000})
+                page = context.new_page()
+                page.goto(f"{url}/lab/tree/live_bench.ipynb?reset")
+                page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=120_000)
+                _wait_kernel_idle(url, "live_bench.ipynb")
+                session = LiveSession(page, url, root, "live_bench.ipynb")
+                session.run_cell(0)
+                page.get_by_test_id("activation-grid").get_by_test_id("unit").first.wait_for(timeout=240_000)
+                page.get_by_test_id("live-view").scroll_into_view_if_needed()
+                yield session
+                browser.close()
+        finally:
+            try:
+                urllib.request.urlopen(urllib.request.Request(url + "/api/shutdown", method="POST"), timeout=5)
+                lab.wait(timeout=15)
+            except Exception:
+                os.killpg(lab.pid, 15)
+                lab.wait(timeout=15)
+            log.close()
+
+
+def _wait_kernel_idle(url: str, name: str, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        sessions = json.loads(urllib.request.urlopen(url + "/api/sessions", timeout=5).read())
+        for s in sessions:
+            if s.get("path") == name:
+                kernel = json.loads(urllib.request.urlopen(f"{url}/api/kernels/{s['kernel']['id']}", timeout=5).read())
+                if kernel["execution_state"] == "idle":
+                    return
+        time.sleep(0.25)
+    raise TimeoutError(f"kernel for {name} not idle after {timeout}s")
