@@ -17,6 +17,7 @@ from .data import sample, samples
 from .models import WeightsUnavailableError, load_model
 
 from .engine import Maximizer, deepdream, maximize, objectives
+from .atlas import atlas  # the function; its modules stay importable as cnnwidget.atlas.<module>
 
 __all__ = [
     "CNNExplorer",
@@ -35,6 +36,7 @@ __all__ = [
     "deepdream",
     "maximize",
     "objectives",
+    "atlas",
 ]
 
 __version__ = "0.1.0"

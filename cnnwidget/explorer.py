@@ -19,6 +19,7 @@ from .engine import LayerError, activations_for_tensor, default_layer, find_laye
 from .engine.images import ImageError, decode_image
 from .engine.preprocessing import display_crop, input_tensor, resolve_preprocess
 from .default_image import default_image, sample_names, sample_path
+from .features.atlas import AtlasFeature
 from .features.attribution import AttributionFeature
 from .features.dream import DreamFeature
 from .features.live import LiveFeature
@@ -28,7 +29,7 @@ from .jobs import JobRunner
 STATIC = pathlib.Path(__file__).parent / "static"
 
 
-class CNNExplorer(MaximizeFeature, DreamFeature, AttributionFeature, LiveFeature, anywidget.AnyWidget):
+class CNNExplorer(AtlasFeature, MaximizeFeature, DreamFeature, AttributionFeature, LiveFeature, anywidget.AnyWidget):
     """Interactive activation explorer for a PyTorch CNN.
 
     Args:
@@ -40,6 +41,8 @@ class CNNExplorer(MaximizeFeature, DreamFeature, AttributionFeature, LiveFeature
         layer: the layer to show first; a mid-network stage when omitted.
         preprocess: a callable, a torchvision ``Weights`` object, or ``None``
             for the model's own preprocessing (ImageNet 224 px by default).
+        atlas: a directory made by :func:`cnnwidget.atlas`: its pictures show on hover
+            and, on click, at once instead of a live maximization.
 
     Example:
         >>> ex = CNNExplorer(torchvision.models.resnet18())   # doctest: +SKIP
@@ -61,7 +64,7 @@ class CNNExplorer(MaximizeFeature, DreamFeature, AttributionFeature, LiveFeature
     samples = traitlets.List(traitlets.Unicode(), help="Names of the bundled sample photos.").tag(sync=True)
     error = traitlets.Unicode("", help="Last error message shown in the widget ('' when none).").tag(sync=True)
 
-    def __init__(self, model, image=None, layer: str | None = None, preprocess=None, **kwargs) -> None:
+    def __init__(self, model, image=None, layer: str | None = None, preprocess=None, atlas=None, **kwargs) -> None:
         super().__init__(**kwargs)
         self.model = _as_model(model)
         self._preprocess = resolve_preprocess(preprocess, self.model)
@@ -76,6 +79,7 @@ class CNNExplorer(MaximizeFeature, DreamFeature, AttributionFeature, LiveFeature
         self._init_attribution()
         self._init_live()
         self._init_dream()
+        self._init_atlas(atlas)
         self.samples = sample_names()
         self.on_msg(self._on_browser_message)
         self._set_image(image if image is not None else default_image(), name=_name_of(image))

@@ -34,6 +34,7 @@ DREAM = "dream"  # content: {}
 FRAME = "frame"  # content: {id, width, height, t, latency_ms?}; buffers: [RGBA uint8 H*W*4]
 FREEZE = "freeze"  # content: {}
 LIVE_STOP = "live_stop"  # content: {}
+ATLAS_IMAGE = "atlas_image"  # content: {layer, channel}; answered by the kernel message of the same type
 
 BROWSER_MESSAGES = {
     UPLOAD: {"name": str},
@@ -44,6 +45,7 @@ BROWSER_MESSAGES = {
     FRAME: {"id": int, "width": int, "height": int},
     FREEZE: {},
     LIVE_STOP: {},
+    ATLAS_IMAGE: {"layer": str, "channel": int},
 }
 """Message type -> required fields and their types, for messages the kernel accepts."""
 
@@ -51,6 +53,7 @@ BROWSER_MESSAGES = {
 MAXIMIZE_PROGRESS = "maximize_progress"  # content: {job, unit, status, step, steps, value}; buffers: [PNG]
 LIVE_RESULT = "live_result"  # content: {id, t, mode, layer, channels?, height?, width?, kernel_ms, stats}; buffers: [grid | dream JPEG, frame JPEG?]
 DREAM_PROGRESS = "dream_progress"  # content: {job, status, octave, octaves}; buffers: [PNG]
+# ATLAS_IMAGE (the answer): content: {layer, channel, found, value?, steps?}; buffers: [PNG] when found
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 """Uploads larger than this are refused before decoding."""

@@ -3,6 +3,7 @@
 // one batch per tick, and owns the shared decoded grid and the image Blob URL.
 // A new panel plugs in by adding a factory to LEFT or RIGHT.
 import { activationGrid } from "./activationGrid";
+import { atlasHover } from "./atlasHover";
 import { attributionPanel } from "./attributionPanel";
 import { Disposer, h } from "./dom";
 import { dreamPanel } from "./dreamPanel";
@@ -24,7 +25,7 @@ type PanelFactory = (ctx: Context) => Panel;
 /** Panels of the left column (the network side), top to bottom. */
 export const LEFT: PanelFactory[] = [layerPicker, gridControls, activationGrid, dreamPanel];
 /** Panels of the right column (the picture side), top to bottom. */
-export const RIGHT: PanelFactory[] = [inputPanel, livePanel, unitDetail, attributionPanel, maximizePanel, maximizeOptions];
+export const RIGHT: PanelFactory[] = [inputPanel, livePanel, unitDetail, attributionPanel, maximizePanel, maximizeOptions, atlasHover];
 
 /** Every synced trait a panel may react to. */
 export const TRAITS = [

@@ -1,0 +1,101 @@
+"""One task of an atlas: a batched maximization of a few units, turned into PNGs and values.
+
+This is the only code that runs on workers; it returns bytes, never touches the
+atlas directory, so workers need no shared file system.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+from dataclasses import dataclass
+
+import torch
+from PIL import Image
+from PIL.PngImagePlugin import PngInfo
+from torch import nn
+
+from ..engine import objectives as obj
+from ..engine.maximize import Maximizer
+from .plan import Task
+from .settings import AtlasSettings
+
+PNG_KEY = "cnnwidget-atlas"
+"""PNG text chunk holding the unit's record (JSON), so a picture describes itself."""
+
+
+@dataclass
+class UnitResult:
+    """A finished unit: its picture (PNG bytes, record embedded) and its record."""
+
+    record: dict
+    png: bytes
+
+    @property
+    def layer(self) -> str:
+        return self.record["layer"]
+
+    @property
+    def channel(self) -> int:
+        return self.record["unit"]
+
+
+def run_task(model: nn.Module, task: Task, settings: AtlasSettings) -> list[UnitResult]:
+    """Maximize every unit of ``task`` in one batch; one :class:`UnitResult` per unit.
+
+    Each record holds ``layer, unit, value`` (the objective of the final picture, seen
+    without random transforms), ``steps, size, seed`` (the unit's own seed),
+    ``global_seed, param, device`` and ``seconds`` (the task's time shared per unit).
+    """
+    start = time.perf_counter()
+    goals = [obj.channel(task.layer, c) for c in task.channels]
+    engine = Maximizer(
+        model, goals, steps=settings.steps, size=settings.size, param=settings.param, seeds=task.seeds,
+        precision=settings.precision,
+    )
+    engine.run()
+    values = engine.evaluate().tolist()
+    images = engine.images()
+    seconds = (time.perf_counter() - start) / len(task.channels)
+    device = str(next(model.parameters(), torch.empty(0)).device)
+    results = []
+    for channel, seed, value, image in zip(task.channels, task.seeds, values, images):
+        record = {
+            "layer": task.layer,
+            "unit": int(channel),
+            "value": float(value),
+            "steps": settings.steps,
+            "size": settings.size,
+            "seed": int(seed),
+            "global_seed": settings.seed,
+            "param": settings.param,
+            "precision": settings.precision,
+            "device": device,
+            "seconds": round(seconds, 4),
+        }
+        embedded = {k: v for k, v in record.items() if k != "seconds"}  # same unit, same bytes
+        results.append(UnitResult(record, encode_png(image, embedded)))
+    return results
+
+
+def encode_png(image: Image.Image, record: dict) -> bytes:
+    """PNG bytes of ``image`` with ``record`` in a text chunk named :data:`PNG_KEY`."""
+    info = PngInfo()
+    info.add_text(PNG_KEY, json.dumps(record, sort_keys=True))
+    out = io.BytesIO()
+    image.save(out, format="PNG", pnginfo=info)
+    return out.getvalue()
+
+
+def png_record(data: bytes | str) -> dict | None:
+    """The record embedded in an atlas PNG (bytes or a path), ``None`` when absent or unreadable."""
+    try:
+        with Image.open(io.BytesIO(data) if isinstance(data, bytes) else data) as image:
+            text = image.text.get(PNG_KEY) if hasattr(image, "text") else None
+        return json.loads(text) if text else None
+    except (OSError, ValueError, SyntaxError):
+        return None
+
+
+__all__ = ["PNG_KEY", "UnitResult", "encode_png", "png_record", "run_task"]

@@ -1,0 +1,62 @@
+"""The local executors: a process pool and in-process runs make the same pictures; atlas.json says how."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from cnnwidget.atlas import atlas
+from cnnwidget.atlas.plan import Unit, unit_seed
+from cnnwidget.atlas.source import ModelSource
+from cnnwidget.engine.layer_catalog import LayerError
+from tests.atlas.conftest import LAYER, QUICK, pixels
+
+
+def test_pool_writes_every_unit_and_the_record(local_atlas):
+    out = local_atlas.out
+    assert sorted(local_atlas.computed) == [Unit(LAYER, c) for c in range(6)]
+    assert local_atlas.executor == {"executor": "local", "workers": 2, "threads": 1}
+    data = json.loads((out / "atlas.json").read_text())
+    assert data["model"] == "default" and data["weights"] is None
+    assert data["settings"] == {"steps": 6, "size": 40, "seed": 0, "param": "fft", "precision": "float32"}
+    assert data["layers"] == {LAYER: {"channels": 96}}
+    assert {"cnnwidget", "torch", "torchvision", "python"} <= set(data["runs"][0]["versions"])
+    for record in data["units"]:
+        assert record["seed"] == unit_seed(0, LAYER, record["unit"])
+        assert record["steps"] == 6 and record["size"] == 40 and np.isfinite(record["value"])
+        assert pixels(out / record["file"]).shape == (40, 40, 3)
+    assert not list(out.rglob(".tmp-*"))
+
+
+def test_in_process_with_another_split_makes_the_same_pictures(local_atlas, tmp_path):
+    """Batch 3 on two worker processes vs batch 4 then 2 in this process (all its threads)."""
+    model = ModelSource.of("default", None).build()
+    here = atlas(model, [LAYER], tmp_path, units="0:6", batch=4, **QUICK)
+    assert here.executor["executor"] == "in-process"
+    for c in range(6):
+        a, b = pixels(local_atlas.out / f"{LAYER}/{c}.png"), pixels(tmp_path / f"{LAYER}/{c}.png")
+        assert np.array_equal(a, b), f"unit {c} differs by up to {np.abs(a - b).max()} levels"
+    values = {r["unit"]: r["value"] for r in json.loads((tmp_path / "atlas.json").read_text())["units"]}
+    reference = {r["unit"]: r["value"] for r in json.loads((local_atlas.out / "atlas.json").read_text())["units"]}
+    assert values == pytest.approx(reference, rel=1e-4)
+
+
+def test_callback_sees_every_saved_record(tmp_path):
+    seen = []
+    model = ModelSource.of("default", None).build()
+    atlas(model, "stage1", tmp_path, units="0,5", batch=8, callback=seen.append, **QUICK)
+    assert sorted(r["unit"] for r in seen) == [0, 5]
+    assert all((tmp_path / r["file"]).is_file() for r in seen)
+
+
+def test_unknown_layer_fails_before_any_work(tmp_path):
+    with pytest.raises(LayerError, match="no_such_layer"):
+        atlas("default", ["no_such_layer"], tmp_path / "x", **QUICK)
+    assert not (tmp_path / "x").exists()
+
+
+def test_address_without_ray_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="executor='ray'"):
+        atlas("default", [LAYER], tmp_path, address="auto", **QUICK)
