@@ -7,12 +7,17 @@ import time
 from collections import deque
 
 
+FPS_FRAMES = 30
+STALE_S = 2.0
+
+
 class LiveStats:
     """Counts frames and keeps the last ``window`` timings.
 
     :meth:`snapshot` gives ``{frames, fps, kernel_ms_p50, latency_ms_p50}``:
-    frames processed since the start, frames per second over the last two
-    seconds, the kernel's processing time per frame, and the browser's
+    frames processed since the start, frames per second over the last
+    :data:`FPS_FRAMES` frames (0 once no frame came for :data:`STALE_S`
+    seconds), the kernel's processing time per frame, and the browser's
     camera-to-screen latency as it reports it with each frame.
     """
 
@@ -32,10 +37,9 @@ class LiveStats:
 
     def snapshot(self) -> dict:
         """The current figures (see the class docstring)."""
-        now = time.monotonic()
-        recent = [t for t in self._times if now - t <= 2.0]
+        recent = list(self._times)[-FPS_FRAMES:]
         fps = 0.0
-        if len(recent) >= 2:
+        if len(recent) >= 2 and time.monotonic() - recent[-1] <= STALE_S:
             fps = (len(recent) - 1) / max(recent[-1] - recent[0], 1e-6)
         return {
             "frames": self.frames,

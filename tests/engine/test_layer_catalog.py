@@ -36,7 +36,7 @@ def test_layers_are_in_forward_order_and_count_reused_modules():
 
 
 def test_layers_on_a_timm_cnn():
-    timm = pytest.importorskip("timm")
+    import timm
     model = timm.create_model("resnet10t", pretrained=False)
     found = {info.name: info.shape for info in cnnwidget.layers(model)}
     assert found["layer4"][0] == 512
