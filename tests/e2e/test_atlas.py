@@ -1,0 +1,112 @@
+"""Atlas pictures in a real JupyterLab and Chromium (issue 8): hover previews, click shows at once.
+
+The kernel makes a four-unit atlas of the default model's random-weight twin, then opens
+the explorer on it. Pictures are compared pixel for pixel: the browser decodes the <img> it
+shows and hashes its RGB bytes; the test hashes the atlas PNG on disk. The last test opens
+the atlas's index.html straight from the file system (no server).
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pytest
+from PIL import Image
+from playwright.sync_api import expect
+
+from .maximize_helpers import JOB_MS, PICTURE_SHA_JS, WIDGET_MS, unit, units
+
+pytestmark = pytest.mark.e2e
+
+LAYER = "stage2"
+IN_ATLAS = [0, 1, 2, 3]
+SIZE = 48
+AT_ONCE_MS = 10_000  # no maximization runs: one kernel round trip on a loaded machine
+
+CELLS = [
+    "from cnnwidget import CNNExplorer, atlas\n"
+    "from cnnwidget.atlas.source import ModelSource\n"
+    "model = ModelSource.of('default', None).build()\n"
+    f"result = atlas(model, [{LAYER!r}], 'atlas-e2e', units='0:4', steps=4, size={SIZE}, progress=False)\n"
+    f"ex = CNNExplorer(model, layer={LAYER!r}, atlas='atlas-e2e')\n"
+    "ex.maximize_options = {**ex.maximize_options, 'steps': 8, 'size': 48}\n"
+    "ex",
+    "s = ex.maximize_state\nprint('STATE', s.get('unit'), s.get('status'), s.get('source'), s.get('step'))",
+]
+
+
+@pytest.fixture(scope="module")
+def nb(browser, open_notebook):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    nb = open_notebook(context, "atlas.ipynb", CELLS)
+    nb.run_cell(0, timeout_s=WIDGET_MS / 1000)
+    units(nb.page).first.wait_for(timeout=WIDGET_MS)
+    yield nb
+    assert not nb.widget_errors, f"uncaught errors in the page: {nb.widget_errors}"
+    context.close()
+
+
+def atlas_sha(nb, channel: int) -> str:
+    path = nb.server.root / "atlas-e2e" / LAYER / f"{channel}.png"
+    rgb = np.ascontiguousarray(np.asarray(Image.open(path).convert("RGB")))
+    return hashlib.sha256(rgb.tobytes()).hexdigest()
+
+
+def test_hover_shows_the_atlas_picture(nb):
+    page = nb.page
+    preview = page.get_by_test_id("atlas-preview")
+    unit(page, 2).hover()
+    expect(preview).to_be_visible(timeout=AT_ONCE_MS)
+    expect(preview).to_have_attribute("data-status", "shown", timeout=AT_ONCE_MS)
+    expect(preview).to_have_attribute("data-channel", "2")
+    expect(page.get_by_test_id("atlas-preview-caption")).to_contain_text(f"{LAYER} #2 ·")
+    shown = page.get_by_test_id("atlas-preview-image").evaluate(PICTURE_SHA_JS)
+    assert shown["size"] == [SIZE, SIZE]
+    assert shown["sha"] == atlas_sha(nb, 2), "the preview differs from the atlas PNG"
+
+
+def test_hover_elsewhere_hides_the_preview(nb):
+    page = nb.page
+    unit(page, 3).hover()
+    expect(page.get_by_test_id("atlas-preview")).to_have_attribute("data-channel", "3", timeout=AT_ONCE_MS)
+    unit(page, 20).hover()  # not in the atlas
+    expect(page.get_by_test_id("atlas-preview")).to_be_hidden()
+    page.mouse.move(0, 0)
+    expect(page.get_by_test_id("atlas-preview")).to_be_hidden()
+
+
+def test_click_on_an_atlas_unit_shows_its_picture_at_once(nb):
+    page = nb.page
+    picture = page.get_by_test_id("maximize-image")
+    unit(page, 1).click()
+    expect(picture).to_have_attribute("data-unit", f"{LAYER}:1", timeout=AT_ONCE_MS)
+    expect(picture).to_have_attribute("data-status", "done", timeout=AT_ONCE_MS)
+    assert picture.evaluate(PICTURE_SHA_JS)["sha"] == atlas_sha(nb, 1)
+    assert f"STATE ['{LAYER}', 1] done atlas 4" in nb.run_and_read(1)
+
+
+def test_click_on_a_unit_outside_the_atlas_maximizes_live(nb):
+    page = nb.page
+    picture = page.get_by_test_id("maximize-image")
+    unit(page, 12).click()
+    expect(picture).to_have_attribute("data-unit", f"{LAYER}:12", timeout=JOB_MS)
+    expect(picture).to_have_attribute("data-status", "done", timeout=JOB_MS)
+    assert f"STATE ['{LAYER}', 12] done None 8" in nb.run_and_read(1)
+
+
+def test_index_page_opens_from_the_file_system(nb, browser):
+    index = nb.server.root / "atlas-e2e" / "index.html"
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        page.goto(index.as_uri())
+        images = page.locator("img")
+        expect(images).to_have_count(len(IN_ATLAS))
+        sizes = images.evaluate_all(
+            "imgs => Promise.all(imgs.map(i => i.decode().then(() => [i.naturalWidth, i.naturalHeight])))"
+        )
+        assert sizes == [[SIZE, SIZE]] * len(IN_ATLAS)
+        expect(page.locator("figcaption").first).to_contain_text("#0")
+    finally:
+        context.close()
