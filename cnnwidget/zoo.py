@@ -21,7 +21,7 @@ TIMM_CNN_FAMILIES = (
     "nfnet", "dm_nfnet", "eca_nfnet", "nf_resnet", "nf_regnet", "repvgg", "selecsls", "skresnet", "tresnet",
     "gernet", "hardcorenas", "lcnet", "tinynet", "mixnet", "tf_mixnet", "fbnet", "ecaresnet", "legacy_",
     "wide_resnet", "spnasnet", "semnasnet", "dpn", "bat_resnext", "resnetrs", "resnetv2", "regnetz",
-    "mobileone", "fastvit", "ghostnetv2", "efficientvit", "hgnet", "repghost", "inception_next",
+    "mobileone", "ghostnetv2", "hgnet", "repghost", "inception_next",
 )
 TIMM_TOO_BIG = ("xxlarge", "xlarge", "huge", "giant", "_l2", "f4", "f5", "f6", "f7", "200", "269", "420", "_e", "resnet152", "101e", "152", "rs_350")
 """Name fragments of timm variants too large to build in a CPU sweep (same architectures, smaller variants are tested)."""
