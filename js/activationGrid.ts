@@ -1,9 +1,12 @@
-// The activation grid (data-testid="activation-grid"): one small <canvas> per channel
-// (data-testid="unit", data-layer, data-channel, data-selected), painted from the quantized
-// bytes through the colormap LUT. Hover shows channel, max and mean; click selects the unit.
+// The activation grid (data-testid="activation-grid"): one element per channel
+// (data-testid="unit", data-layer, data-channel, data-selected) for layout, hover, click and
+// keyboard, and ONE canvas behind them that shows every tile, painted from the quantized bytes
+// through the colormap LUT. (One canvas per tile made each of hundreds of tiles a composited
+// layer: redrawing them cost the browser ~4× more than one canvas, see bench_live.py.)
+// Hover shows channel, max and mean; click selects the unit.
 import { lut } from "./colormap";
 import { Disposer, fmt, h, listen } from "./dom";
-import { displayOrder, paintTile } from "./paint";
+import { displayOrder, paintSheet, sheetColumns } from "./paint";
 import { channelStats, type Grid } from "./protocol";
 import type { Context, LayerInfo, Panel } from "./types";
 
@@ -26,20 +29,24 @@ export function activationGrid(ctx: Context): Panel {
     "aria-label": "Activation maps, one per channel",
   });
   const tip = h("div", { class: "cnnx-tip", "data-testid": "unit-tooltip", role: "tooltip", hidden: true });
+  const sheet = h("canvas", { class: "cnnx-sheet", "data-testid": "grid-canvas", "aria-hidden": "true" });
+  grid.append(sheet);
   const el = h("div", { class: "cnnx-gridpanel" }, caption, h("div", { class: "cnnx-gridwrap" }, grid, tip));
-  let units: HTMLCanvasElement[] = [];
-  let images: (ImageData | undefined)[] = [];
+  const tiles = document.createElement("canvas"); // all tiles at native size (paintSheet)
+  let image: ImageData | undefined;
+  let units: HTMLElement[] = [];
+  let boxes: DOMRect[] = []; // each unit's box relative to the sheet, in CSS px
+  let layoutStale = true;
   let order: number[] = [];
   let data: Grid | null = null;
-  let marked: HTMLCanvasElement | undefined;
+  let marked: HTMLElement | undefined;
 
   function resize(next: Grid | null): void {
     const n = next?.channels ?? 0;
     while (units.length > n) units.pop()!.remove();
-    images.length = Math.min(images.length, n);
     while (units.length < n) {
       const c = units.length;
-      const unit = h("canvas", {
+      const unit = h("div", {
         "data-testid": "unit",
         "data-channel": c,
         role: "option",
@@ -49,25 +56,62 @@ export function activationGrid(ctx: Context): Panel {
       units.push(unit);
       grid.append(unit);
     }
+    layoutStale = true;
     if (!next) return;
-    for (const unit of units) {
-      if (unit.width !== next.width || unit.height !== next.height) {
-        unit.width = next.width;
-        unit.height = next.height;
-      }
-      unit.dataset.layer = next.layer;
-    }
+    for (const unit of units) unit.dataset.layer = next.layer;
     grid.style.setProperty("--cnnx-tile", `${tileSize(n)}px`);
   }
 
+  /** Paint every tile into `tiles` (one putImageData), then copy them onto the sheet. */
   function repaint(): void {
     if (!data) return;
-    const table = lut(model.get("colormap"));
-    const perLayer = model.get("normalization") === "layer";
-    for (let c = 0; c < units.length; c++) {
-      const g = units[c].getContext("2d");
-      if (g) images[c] = paintTile(g, data, c, table, perLayer, images[c]);
+    image = paintSheet(data, lut(model.get("colormap")), model.get("normalization") === "layer", image);
+    if (tiles.width !== image.width || tiles.height !== image.height) {
+      tiles.width = image.width;
+      tiles.height = image.height;
     }
+    tiles.getContext("2d")!.putImageData(image, 0, 0);
+    blit();
+  }
+
+  /** Copy each tile from `tiles` to its unit's place on the sheet (nearest-neighbour, crisp). */
+  function blit(): void {
+    if (layoutStale) measure();
+    const g = sheet.getContext("2d");
+    if (!g) return;
+    g.setTransform(1, 0, 0, 1, 0, 0);
+    g.clearRect(0, 0, sheet.width, sheet.height);
+    if (!data || boxes.length !== data.channels) return;
+    const dpr = window.devicePixelRatio || 1, { width: w, height: hgt } = data, cols = sheetColumns(data.channels);
+    g.imageSmoothingEnabled = false;
+    g.setTransform(dpr, 0, 0, dpr, 0, 0);
+    for (let c = 0; c < data.channels; c++) {
+      const b = boxes[c];
+      if (b.width > 0) g.drawImage(tiles, (c % cols) * w, Math.floor(c / cols) * hgt, w, hgt, b.x, b.y, b.width, b.height);
+    }
+  }
+
+  /** Read the units' boxes (after a layout change) and size the sheet to cover them. */
+  function measure(): void {
+    layoutStale = false;
+    const origin = grid.getBoundingClientRect();
+    const x0 = origin.left + grid.clientLeft - grid.scrollLeft, y0 = origin.top + grid.clientTop - grid.scrollTop;
+    let right = 0, bottom = 0;
+    boxes = units.map((unit) => {
+      const r = unit.getBoundingClientRect();
+      const box = new DOMRect(r.left - x0, r.top - y0, r.width, r.height);
+      right = Math.max(right, box.right);
+      bottom = Math.max(bottom, box.bottom);
+      return box;
+    });
+    const dpr = window.devicePixelRatio || 1;
+    const bw = Math.ceil(right * dpr), bh = Math.ceil(bottom * dpr);
+    if (sheet.width !== bw || sheet.height !== bh) {
+      sheet.width = bw;
+      sheet.height = bh;
+    }
+    sheet.style.width = `${bw / dpr}px`;
+    sheet.style.height = `${bh / dpr}px`;
   }
 
   function reorder(): void {
@@ -75,7 +119,16 @@ export function activationGrid(ctx: Context): Panel {
     if (next.length === order.length && next.every((c, i) => c === order[i])) return;
     order = next;
     grid.append(...order.map((c) => units[c]));  // moves existing nodes; no new elements
+    layoutStale = true;
   }
+
+  // The grid's width (window, column resize) or visibility changed: the tiles moved.
+  const observer = new ResizeObserver(() => {
+    layoutStale = true;
+    if (data) blit();
+  });
+  observer.observe(grid);
+  off.add(() => observer.disconnect());
 
   function markSelection(): void {
     const sel = model.get("selected") as [string, number] | [];
@@ -109,9 +162,9 @@ export function activationGrid(ctx: Context): Panel {
     model.save_changes();
   }
 
-  function unitOf(event: Event): HTMLCanvasElement | null {
+  function unitOf(event: Event): HTMLElement | null {
     const target = (event.target as Element | null)?.closest?.("[data-testid=unit]");
-    return target && grid.contains(target) ? (target as HTMLCanvasElement) : null;
+    return target && grid.contains(target) ? (target as HTMLElement) : null;
   }
 
   off.add(
@@ -159,8 +212,9 @@ export function activationGrid(ctx: Context): Panel {
         data = ctx.grid();
         resize(data);
       }
-      if (REPAINT.some((t) => changed.has(t))) repaint();
       if (changed.has("grid") || changed.has("grid_meta") || changed.has("sort")) reorder();
+      if (REPAINT.some((t) => changed.has(t))) repaint();
+      else if (layoutStale && data) blit();
       if (changed.has("grid") || changed.has("grid_meta") || changed.has("selected")) markSelection();
       describe();
     },

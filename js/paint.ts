@@ -54,3 +54,36 @@ export function displayOrder(grid: Grid, sort: string): number[] {
   const s = grid.stats;
   return order.sort((a, b) => s[b * 4 + column] - s[a * 4 + column] || a - b);
 }
+
+/** Where tile `c` sits in a sheet of all tiles: `cols` tiles per row, each W × H pixels. */
+export function sheetColumns(channels: number): number {
+  return Math.max(1, Math.ceil(Math.sqrt(channels)));
+}
+
+/**
+ * All channels of `grid` as one RGBA picture (tile c at column c % cols, row ⌊c / cols⌋), so the
+ * grid is drawn from one image onto one canvas instead of one canvas per channel.
+ */
+export function paintSheet(grid: Grid, lut: Uint8ClampedArray, perLayer: boolean, reuse?: ImageData): ImageData {
+  const { width: w, height: h, channels } = grid;
+  const cols = sheetColumns(channels), rows = Math.max(1, Math.ceil(channels / cols));
+  const sw = cols * w, sh = rows * h;
+  const image = reuse && reuse.width === sw && reuse.height === sh ? reuse : new ImageData(sw, sh);
+  const out = image.data;
+  for (let c = 0; c < channels; c++) {
+    const remap = codeRemap(grid, c, perLayer);
+    const x0 = (c % cols) * w, y0 = Math.floor(c / cols) * h;
+    let src = c * w * h;
+    for (let y = 0; y < h; y++) {
+      let o = ((y0 + y) * sw + x0) * 4;
+      for (let x = 0; x < w; x++, o += 4) {
+        const k = remap[grid.tiles[src++]] * 4;
+        out[o] = lut[k];
+        out[o + 1] = lut[k + 1];
+        out[o + 2] = lut[k + 2];
+        out[o + 3] = 255;
+      }
+    }
+  }
+  return image;
+}

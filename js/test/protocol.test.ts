@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { codeRemap, displayOrder } from "../paint";
+import { codeRemap, displayOrder, paintSheet, sheetColumns } from "../paint";
 import { channelStats, decodeGrid } from "../protocol";
 import { check, close, equal, throws } from "./check";
 
@@ -59,3 +59,14 @@ if (fixture) {
     });
   });
 }
+
+check("paintSheet lays tiles out ceil(sqrt(C)) per row through the LUT", () => {
+  const grid = decodeGrid(handmade(), META)!; // 2 channels of 1×2: sheet of 2 columns → 4×1
+  const lutGray = new Uint8ClampedArray(256 * 4).map((_, i) => (i % 4 === 3 ? 255 : i >> 2));
+  const fake = { width: 4, height: 1, data: new Uint8ClampedArray(16) } as unknown as ImageData;
+  const out = paintSheet(grid, lutGray, false, fake);
+  equal(out === fake, true, "reuses a matching ImageData");
+  equal(Array.from(out.data).filter((_, i) => i % 4 === 0), [0, 255, 255, 0], "tile codes in place");
+  equal(sheetColumns(2), 2, "columns of 2");
+  equal([sheetColumns(256), sheetColumns(257), sheetColumns(1)], [16, 17, 1], "columns");
+});

@@ -37,12 +37,10 @@ CELLS = [
 
 FRAMES_JS = "() => +document.querySelector('[data-testid=live-stats]').dataset.frames"
 GRID_HASH_JS = """() => {
+  const c = document.querySelector('[data-testid=activation-grid] [data-testid=grid-canvas]');
+  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
   let h = 0;
-  const units = [...document.querySelectorAll('[data-testid=activation-grid] [data-testid=unit]')].slice(0, 64);
-  for (const c of units) {
-    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-    for (let i = 0; i < d.length; i += 4) h = (Math.imul(h, 31) + d[i] + 7 * d[i + 1]) >>> 0;
-  }
+  for (let i = 0; i < d.length; i += 4) h = (Math.imul(h, 31) + d[i] + 7 * d[i + 1]) >>> 0;
   return h;
 }"""
 TRACKS_JS = """() => {
