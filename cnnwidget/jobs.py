@@ -36,17 +36,28 @@ class Job:
         kind: what it does (``"maximize"``, ``"dream"``).
         cancel: set to ask the job to stop; the job checks it every step.
         thread: the worker thread running it.
+        finished: set by the worker thread as its very last action.
     """
 
     kind: str
     id: int = field(default_factory=lambda: next(_ids))
     cancel: threading.Event = field(default_factory=threading.Event)
     thread: threading.Thread | None = None
+    finished: threading.Event = field(default_factory=threading.Event)
 
     @property
     def running(self) -> bool:
-        """Whether the worker thread is still alive."""
-        return self.thread is not None and self.thread.is_alive()
+        """Whether the worker thread is still at work.
+
+        Read from ``finished``, not ``thread.is_alive()``: on Python < 3.13 a
+        ``thread.join()`` interrupted by Ctrl-C (a kernel interrupt) marks the
+        thread as stopped while it still runs.
+        """
+        return self.thread is not None and not self.finished.is_set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait until the job has finished (or ``timeout`` s); True when it has."""
+        return self.finished.wait(timeout)
 
 
 class JobRunner:
@@ -103,16 +114,18 @@ class JobRunner:
             return True
         job.cancel.set()
         if job.thread is not None:
-            job.thread.join(timeout)
+            job.wait(timeout)
         return not job.running
 
     def _run(self, job: Job, previous: Job | None, work: Callable[[Job], None]) -> None:
-        if previous is not None and previous.thread is not None:
-            previous.thread.join()
-        if job.cancel.is_set():
-            return
         try:
+            if previous is not None and previous.thread is not None:
+                previous.wait()
+            if job.cancel.is_set():
+                return
             work(job)
         except BaseException as err:  # report, never kill the kernel
             if self._on_error is not None:
                 self._on_error(job, err)
+        finally:
+            job.finished.set()

@@ -86,3 +86,26 @@ def test_errors_are_reported_not_raised():
     job = runner.submit("maximize", boom)
     job.thread.join(1.0)
     assert seen == ["bad unit"]
+
+
+def test_an_interrupted_join_does_not_hide_a_running_job():
+    # A kernel interrupt (SIGINT) while the main thread sits in job.thread.join(): on Python < 3.13
+    # the thread then claims to be stopped although it runs on; the runner must not believe it.
+    import os
+    import signal
+
+    runner = JobRunner()
+    log = []
+    job = runner.submit("maximize", steps_until_cancelled(log, "a", steps=100_000))
+    timer = threading.Timer(0.2, lambda: os.kill(os.getpid(), signal.SIGINT))
+    timer.start()
+    try:
+        job.thread.join(10)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        timer.cancel()
+    assert job.running and not log
+    assert runner.cancel() is job
+    assert job.wait(1.0) and log and log[0][1] == "cancelled"
+    assert runner.close(timeout=1.0)

@@ -62,7 +62,7 @@ class MaximizeFeature(traitlets.HasTraits):
         Options override ``maximize_options`` for this run (``steps``, ``size``, ``param``,
         ``transforms``, ``mode``, ``from_image``, ``batch``, ``negative``). The picture
         streams to the widget; a newer request cancels this one. Returns the
-        background :class:`~cnnwidget.jobs.Job` (``job.thread.join()`` waits), or
+        background :class:`~cnnwidget.jobs.Job` (``job.wait()`` waits), or
         ``None`` when the result came from the cache.
         """
         unit = tuple(unit) if unit is not None else tuple(self.selected)
