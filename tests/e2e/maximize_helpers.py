@@ -25,7 +25,7 @@ ex.observe(lambda c: states.append((tuple(c.new.get("unit", ())), c.new.get("sta
 ex.on_select(selections.append)
 
 def workers():
-    return sorted(t.name for t in threading.enumerate() if t.name.startswith("cnnwidget-job") and t.is_alive())
+    return sorted(t.name for t in threading.enumerate() if t.name.startswith("cnnwidget-job"))  # not is_alive(): see Job.running
 
 def no_workers(timeout=1.0):
     start = time.monotonic()

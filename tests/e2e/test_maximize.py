@@ -47,6 +47,10 @@ CELLS = [
     'ex.maximize_options = {**ex.maximize_options, "steps": 96, "size": 128}',  # 10
     "start = time.monotonic(); ex.close(); took = time.monotonic() - start\n"
     'print("CLOSED", round(took, 3), "WORKERS", workers())',  # 11
+    "from tests.model_state import assert_same_state, model_state\n"
+    'snapshot = model_state(ex.model); print("SNAPSHOT", ex.model.training)',  # 12
+    'ex.maximize(("layer2", 70), steps=4000).thread.join()  # what a user might do',  # 13
+    'assert_same_state(snapshot, model_state(ex.model)); print("RESTORED", ex.model.training, *no_workers())',  # 14
 ]
 
 
@@ -56,6 +60,7 @@ def nb(browser, open_notebook):
     nb = open_notebook(context, "maximize.ipynb", CELLS)
     nb.run_cell(0, timeout_s=WIDGET_MS / 1000)
     units(nb.page).first.wait_for(timeout=WIDGET_MS)
+    assert "SNAPSHOT True" in nb.run_and_read(12)  # the model as given (train mode), before any job
     yield nb
     assert not nb.widget_errors, f"uncaught errors in the page: {nb.widget_errors}"
     context.close()
@@ -291,6 +296,24 @@ def test_readme_sequence(nb):
         x += frame.width + 8
     strip.save(IMG / "maximize-sequence.png", optimize=True)
     assert len({f.tobytes() for f in frames}) == 4, "four different moments"
+
+
+def test_kernel_interrupt_leaves_the_model_restored(nb):
+    page = nb.page
+    cell = nb.cell(13)
+    cell.locator(".jp-InputArea-editor").click()
+    page.keyboard.press("Shift+Enter")  # blocks the kernel waiting for a 4000-step job
+    page.wait_for_function(
+        "el => el.dataset.unit === 'layer2:70' && el.dataset.status === 'running' && Number(el.dataset.step) >= 1",
+        arg=picture(page).element_handle(), timeout=JOB_MS,
+    )
+    session = next(s for s in nb.server.api("/api/sessions") if s["path"] == nb.name)
+    nb.server.api(f"/api/kernels/{session['kernel']['id']}/interrupt", method="POST")  # the toolbar's ■
+    expect(cell.locator(".jp-OutputArea-output")).to_contain_text("KeyboardInterrupt", timeout=JOB_MS)
+    expect(picture(page)).to_have_attribute("data-status", "running")  # the job runs on in its thread
+    page.get_by_test_id("cancel").click()
+    expect(picture(page)).to_have_attribute("data-status", "cancelled", timeout=5_000)
+    assert "RESTORED True [] " in nb.run_and_read(14)
 
 
 def test_closing_the_widget_mid_run_stops_its_worker(nb):
