@@ -52,15 +52,20 @@ def timed(fn):
     return out, time.perf_counter() - wall, time.process_time() - cpu
 
 
-def run_lucent(model, seed: int, steps: int = 512):
+def run_lucent_unit(model, layer: str, channel: int, seed: int, steps: int = 512):
+    """Lucent's ``render_vis`` with its defaults; the final picture as ``(1, 3, 128, 128)``."""
     from lucent.optvis import render
 
     torch.manual_seed(seed)
     np.random.seed(seed)
     images = render.render_vis(
-        model, f"{LAYER.replace('.', '_')}:{CHANNEL}", thresholds=(steps,), show_image=False, progress=False
+        model, f"{layer.replace('.', '_')}:{channel}", thresholds=(steps,), show_image=False, progress=False
     )
     return torch.from_numpy(images[-1]).permute(0, 3, 1, 2).float()
+
+
+def run_lucent(model, seed: int, steps: int = 512):
+    return run_lucent_unit(model, LAYER, CHANNEL, seed, steps)
 
 
 def run_ours(model, seed: int, steps: int, **options):
