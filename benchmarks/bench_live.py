@@ -41,6 +41,13 @@ def run(seconds: float, warmup: float, threads: int | None) -> dict:
     return {"maps": maps, "maps_kernel": maps_kernel, "dream": dream, "dream_kernel": dream_kernel}
 
 
+def cpu(run: dict) -> str:
+    parts = run["cpu_ms_per_frame"]
+    total = sum(parts.values())
+    return (", ".join(f"{k} {v} ms" for k, v in parts.items()) +
+            f"; total {total:.1f} ms, so at most {2000 / max(total, 1e-6):.1f} fps on two idle cores")
+
+
 def report(r: dict, command: str, where: str) -> str:
     m, d = r["maps"], r["dream"]
     ok = lambda good: "meets" if good else "misses"  # noqa: E731
@@ -57,6 +64,8 @@ def report(r: dict, command: str, where: str) -> str:
         f"- Live DeepDream, layer3, 224 px, {d['seconds']} s: **{d['fps']} fps** "
         f"({ok(d['fps'] >= GOALS['dream_fps'])} >= 5), p50 latency {d['latency_p50_ms']} ms; "
         f"kernel time per frame p50 {r['dream_kernel'].get('kernel_ms_p50')} ms",
+        f"- CPU time per live-maps frame: {cpu(m)}",
+        f"- CPU time per live-dream frame: {cpu(d)}",
         "",
     ]
     return "\n".join(lines)

@@ -33,6 +33,44 @@ HUD_JS = """() => {
 }"""
 
 
+def _process_kind(p) -> str | None:
+    try:
+        cmd = " ".join(p.cmdline())
+    except Exception:
+        return None
+    if "ipykernel" in cmd:
+        return "kernel"
+    if "jupyterlab" in cmd:
+        return "jupyter server"
+    if "--type=renderer" in cmd:
+        return "chromium renderer"
+    if "--type=gpu-process" in cmd:
+        return "chromium compositor (gpu process)"
+    if "chrom" in cmd:
+        return "chromium browser + utilities"
+    return "playwright driver" if "node" in cmd else None
+
+
+def cpu_seconds() -> dict[str, float]:
+    """CPU seconds (user + system) used so far by this process's descendants, by kind.
+
+    Differences over a measurement, divided by the frames drawn, give each part's CPU cost
+    per frame; unlike wall-clock figures they hardly depend on what else loads the machine.
+    """
+    import psutil
+
+    out: dict[str, float] = {}
+    for p in psutil.Process().children(recursive=True):
+        kind = _process_kind(p)
+        if kind:
+            try:
+                t = p.cpu_times()
+            except psutil.Error:
+                continue
+            out[kind] = out.get(kind, 0.0) + t.user + t.system
+    return out
+
+
 def machine() -> str:
     cores = os.cpu_count()
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
@@ -92,14 +130,17 @@ class LiveSession:
         """Frames per second and latency over ``seconds``, read from the HUD every ``sample_s``.
 
         fps is (frames drawn) / (page clock elapsed); the latency p50 is the median of the HUD's
-        rolling p50 (last 60 frames) sampled each second.
+        rolling p50 (last 60 frames) sampled each second; ``cpu_ms_per_frame`` is the CPU time
+        each part (kernel, Jupyter server, Chromium's processes) spent per frame drawn.
         """
+        cpu0 = cpu_seconds()
         first = self.hud()
         samples = [first]
         while samples[-1]["now"] - first["now"] < seconds * 1000:
             self.page.wait_for_timeout(sample_s * 1000)
             samples.append(self.hud())
         last = samples[-1]
+        cpu1 = cpu_seconds()
         latencies = sorted(s["latency"] for s in samples[1:] if s["latency"] is not None)
         frames = last["frames"] - first["frames"]
         return {
@@ -107,6 +148,8 @@ class LiveSession:
             "frames": frames,
             "fps": round(frames / ((last["now"] - first["now"]) / 1000), 2),
             "latency_p50_ms": latencies[len(latencies) // 2] if latencies else None,
+            "cpu_ms_per_frame": {k: round((cpu1[k] - cpu0.get(k, 0.0)) * 1000 / max(frames, 1), 1)
+                                 for k in sorted(cpu1, key=lambda k: cpu0.get(k, 0.0) - cpu1[k])},
             "samples": samples,
         }
 

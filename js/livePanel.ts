@@ -3,8 +3,7 @@
 // (data-testid="live-view"): the selected unit's map laid over it, or the dreamed frame. Each
 // frame's centre square, at the model's input size, goes to the kernel as a `frame` message
 // with RGBA bytes; one frame is in flight at a time (framePump.ts). In maps mode the activation
-// grid is redrawn from the answers (ctx.showLiveGrid, at most every GRID_EVERY_MS) without
-// touching the `grid` trait; the map on the video follows every answer.
+// grid is redrawn from each answer (ctx.showLiveGrid) without touching the `grid` trait.
 // Also: the HUD (liveHud.ts) and the strip of the selected unit's top-activating crops.
 import { lut } from "./colormap";
 import { Disposer, fmt, h, listen, setOptions } from "./dom";
@@ -22,12 +21,6 @@ const KERNEL_SILENT_MS = 30_000;
 /** Without a new camera frame for this long, send the current picture anyway. */
 const FRAME_WAIT_MS = 150;
 const OVERLAY_SIDE = 320;
-/**
- * The activation grid is repainted from live frames at most this often; the map on the video
- * follows every frame. In JupyterLab each repaint of the grid's hundreds of small canvases
- * costs the browser more than everything else in a frame together (bench_live.py).
- */
-const GRID_EVERY_MS = 100;
 
 type State = "off" | "starting" | "live" | "paused" | "ended" | "error";
 
@@ -67,7 +60,6 @@ export function livePanel(ctx: Context): Panel {
   let lastLatency: number | undefined;
   let freezing = false;
   let lastGrid: Grid | null = null;
-  let gridShownAt = -Infinity;
   let waitTimer = 0;
   let cropsUrl = "";
   let session = 0; // bumps on every start/stop so callbacks of an old stream do nothing
@@ -131,7 +123,6 @@ export function livePanel(ctx: Context): Panel {
     pump.reset(performance.now());
     freezing = false;
     lastGrid = null;
-    gridShownAt = -Infinity;
     overlay.getContext("2d")?.clearRect(0, 0, OVERLAY_SIDE, OVERLAY_SIDE);
     ctx.showLiveGrid(null);
     if (tellKernel && wasStreaming) trySend({ type: LIVE_STOP });
@@ -235,11 +226,7 @@ export function livePanel(ctx: Context): Panel {
       console.debug(`cnnwidget: live grid: ${(err as Error).message}`);
     }
     if (mine === session && state !== "ended") {
-      const now = performance.now();
-      if (now - gridShownAt >= GRID_EVERY_MS) {
-        gridShownAt = now;
-        ctx.showLiveGrid(lastGrid);
-      }
+      ctx.showLiveGrid(lastGrid);
       drawOverlay();
     }
     queueMicrotask(() => drawn(flight, mine)); // after index.ts has repainted the grid

@@ -134,8 +134,13 @@ def test_frames_flow_the_grid_follows_the_camera_and_stop_ends_the_track(live):
     assert int(crops.get_attribute("data-count")) >= 1
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     page.mouse.move(0, 0)
-    page.set_viewport_size({"width": 1400, "height": 1700})  # the whole widget inside the notebook panel
-    page.get_by_test_id("cnn-explorer").screenshot(path=str(SCREENSHOT))
+    page.set_viewport_size({"width": 1400, "height": 1400})
+    widget = page.get_by_test_id("cnn-explorer")
+    widget.evaluate("e => e.scrollIntoView({ block: 'start' })")
+    top, panel = widget.bounding_box(), page.get_by_test_id("live-panel").bounding_box()
+    # The widget from its top to the end of the live panel: grid, camera with the map, top crops.
+    page.screenshot(path=str(SCREENSHOT), clip={"x": top["x"], "y": top["y"], "width": top["width"],
+                                                "height": panel["y"] + panel["height"] - top["y"] + 4})
     page.set_viewport_size({"width": 1400, "height": 1000})
     assert SCREENSHOT.stat().st_size > 10_000
 
