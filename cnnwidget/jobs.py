@@ -12,6 +12,7 @@ from __future__ import annotations
 import atexit
 import itertools
 import threading
+import time
 import weakref
 from dataclasses import dataclass, field
 from typing import Callable
@@ -56,8 +57,19 @@ class Job:
         return self.thread is not None and not self.finished.is_set()
 
     def wait(self, timeout: float | None = None) -> bool:
-        """Wait until the job has finished (or ``timeout`` s); True when it has."""
-        return self.finished.wait(timeout)
+        """Wait until the job has finished (or ``timeout`` s); True when it has.
+
+        Waits in short slices, so a kernel interrupt (Ctrl-C) stops the wait at once
+        even when the signal lands on another thread (a plain ``thread.join()`` can
+        then block until the job ends).
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            left = 0.1 if deadline is None else min(0.1, deadline - time.monotonic())
+            if self.finished.wait(max(left, 0.0)):
+                return True
+            if deadline is not None and time.monotonic() >= deadline:
+                return False
 
 
 class JobRunner:

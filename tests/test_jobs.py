@@ -91,13 +91,13 @@ def test_errors_are_reported_not_raised():
 def test_an_interrupted_join_does_not_hide_a_running_job():
     # A kernel interrupt (SIGINT) while the main thread sits in job.thread.join(): on Python < 3.13
     # the thread then claims to be stopped although it runs on; the runner must not believe it.
-    import os
     import signal
 
     runner = JobRunner()
     log = []
     job = runner.submit("maximize", steps_until_cancelled(log, "a", steps=100_000))
-    timer = threading.Timer(0.2, lambda: os.kill(os.getpid(), signal.SIGINT))
+    main = threading.get_ident()
+    timer = threading.Timer(0.2, lambda: signal.pthread_kill(main, signal.SIGINT))
     timer.start()
     try:
         job.thread.join(10)
@@ -108,4 +108,21 @@ def test_an_interrupted_join_does_not_hide_a_running_job():
     assert job.running and not log
     assert runner.cancel() is job
     assert job.wait(1.0) and log and log[0][1] == "cancelled"
+    assert runner.close(timeout=1.0)
+
+
+def test_wait_is_interruptible_and_times_out():
+    import signal
+
+    runner = JobRunner()
+    job = runner.submit("maximize", steps_until_cancelled([], "a", steps=1000))  # about 5 s
+    assert not job.wait(0.05) and job.running
+    timer = threading.Timer(0.2, lambda: signal.raise_signal(signal.SIGINT))  # lands on some thread
+    timer.start()
+    start = time.monotonic()
+    try:
+        job.wait()
+    except KeyboardInterrupt:
+        pass
+    assert time.monotonic() - start < 2.0 and job.running
     assert runner.close(timeout=1.0)

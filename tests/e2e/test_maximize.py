@@ -49,7 +49,7 @@ CELLS = [
     'print("CLOSED", round(took, 3), "WORKERS", workers())',  # 11
     "from tests.model_state import assert_same_state, model_state\n"
     'snapshot = model_state(ex.model); print("SNAPSHOT", ex.model.training)',  # 12
-    'ex.maximize(("layer2", 70), steps=4000).thread.join()  # what a user might do',  # 13
+    'ex.maximize(("layer2", 70), steps=4000).wait()',  # 13
     'assert_same_state(snapshot, model_state(ex.model)); print("RESTORED", ex.model.training, *no_workers())',  # 14
 ]
 
