@@ -103,7 +103,10 @@ function render({ model, el }: { model: WidgetModel; el: HTMLElement }): () => v
     pending.add(name);
   }
   for (const trait of TRAITS) {
-    const handler = () => changed(trait);
+    const handler = () => {
+      if (trait === "grid_meta") liveGrid = null; // a new grid from the kernel outdates a live frame's
+      changed(trait);
+    };
     model.on(`change:${trait}`, handler);
     off.add(() => model.off(`change:${trait}`, handler));
   }

@@ -10,11 +10,12 @@ export class LiveMeter {
 
   constructor(private windowMs = 2000, private keep = 60) {}
 
-  /** Note one drawn frame at time `now` (ms) that took `latencyMs` from camera to screen. */
+  /** Note one drawn frame at time `now` (ms) that took `latencyMs` from camera to screen (NaN: unknown). */
   record(now: number, latencyMs: number): void {
     this.frames++;
     this.times.push(now);
     while (this.times.length > 2 && now - this.times[0] > this.windowMs) this.times.shift();
+    if (!Number.isFinite(latencyMs)) return;
     this.latencies.push(latencyMs);
     if (this.latencies.length > this.keep) this.latencies.shift();
   }

@@ -4,6 +4,8 @@
 // frame's centre square, at the model's input size, goes to the kernel as a `frame` message
 // with RGBA bytes; one frame is in flight at a time (framePump.ts). In maps mode the activation
 // grid is redrawn from each answer (ctx.showLiveGrid) without touching the `grid` trait.
+// Frames pushed from Python (`ex.feed`, answers with `frame_included`) are shown the same way,
+// with the frame itself in place of the video, while the camera is not streaming.
 // Also: the HUD (liveHud.ts) and the strip of the selected unit's top-activating crops.
 import { lut } from "./colormap";
 import { Disposer, fmt, h, listen, setOptions } from "./dom";
@@ -39,10 +41,12 @@ export function livePanel(ctx: Context): Panel {
   video.muted = true; // the attribute alone does not mute in every browser
   const overlay = h("canvas", { class: "cnnx-liveoverlay", width: OVERLAY_SIDE, height: OVERLAY_SIDE });
   const dream = h("canvas", { class: "cnnx-livedream", "data-testid": "live-dream" });
+  const fed = h("img", { class: "cnnx-livefed", "data-testid": "live-fed", alt: "frame fed from Python" });
   const hint = h("div", { class: "cnnx-livehint" }, "Press Start camera to see the network live");
   const hud = liveHud();
-  const view = h("div", { class: "cnnx-liveview", "data-testid": "live-view", "data-camera": "off", "data-mode": "maps" },
-    video, overlay, dream, hint, hud.el);
+  const view = h("div", {
+    class: "cnnx-liveview", "data-testid": "live-view", "data-camera": "off", "data-mode": "maps", "data-source": "none",
+  }, video, fed, overlay, dream, hint, hud.el);
   const cropsCaption = h("div", { class: "cnnx-caption" });
   const cropsImg = h("img", { class: "cnnx-crops", "data-testid": "top-crops", alt: "top-activating crops" });
   const cropsValues = h("div", { class: "cnnx-cropvalues" });
@@ -62,6 +66,7 @@ export function livePanel(ctx: Context): Panel {
   let lastGrid: Grid | null = null;
   let waitTimer = 0;
   let cropsUrl = "";
+  let fedUrl = "";
   let session = 0; // bumps on every start/stop so callbacks of an old stream do nothing
 
   function setState(next: State): void {
@@ -71,7 +76,7 @@ export function livePanel(ctx: Context): Panel {
     view.dataset.camera = !track ? (next === "ended" ? "ended" : "off") : track.readyState;
     start.disabled = next === "starting" || next === "live" || next === "paused";
     stop.disabled = !(next === "starting" || next === "live" || next === "paused");
-    freeze.disabled = !(next === "live" || next === "paused" || (next === "ended" && meter.frames > 0));
+    freeze.disabled = !(next === "live" || next === "paused" || (!streaming() && next !== "starting" && meter.frames > 0));
     hud.show(meter, performance.now(), next);
   }
 
@@ -97,6 +102,7 @@ export function livePanel(ctx: Context): Panel {
       track.addEventListener("ended", () => mine === session && end("the camera was disconnected"));
     }
     grabber = new FrameGrabber(inputSize());
+    view.dataset.source = "camera";
     meter.reset();
     pump.reset(performance.now());
     latestFrame = 0;
@@ -191,45 +197,81 @@ export function livePanel(ctx: Context): Panel {
   // ----- results in ----------------------------------------------------------------------------
 
   function onMessage(content: any, buffers?: (DataView | ArrayBuffer)[]): void {
-    if (content?.type !== LIVE_RESULT || content.frame_included) return; // frames fed from Python: not ours
+    if (content?.type !== LIVE_RESULT) return;
+    if (content.frame_included) return showFed(content, buffers ?? []);
     const flight = pump.answer(content.id, performance.now());
     if (!flight) return;
     const mine = session;
     const payload = asBytes(buffers?.[0]);
     view.dataset.mode = content.mode;
     if (content.mode === "dream") {
-      if (lastGrid) {
-        lastGrid = null;
-        ctx.showLiveGrid(null);
-        overlay.getContext("2d")?.clearRect(0, 0, OVERLAY_SIDE, OVERLAY_SIDE);
-      }
-      createImageBitmap(new Blob([payload as Uint8Array<ArrayBuffer>], { type: "image/jpeg" }))
-        .then((bitmap) => {
-          if (mine === session) {
-            if (dream.width !== bitmap.width || dream.height !== bitmap.height) {
-              dream.width = bitmap.width;
-              dream.height = bitmap.height;
-            }
-            dream.getContext("2d")!.drawImage(bitmap, 0, 0);
-          }
-          bitmap.close();
-        })
-        .catch((err) => console.debug("cnnwidget: bad dream frame", err))
-        .finally(() => drawn(flight, mine));
+      leaveMaps();
+      void showDream(payload, mine).then(() => drawn(flight, mine));
       return;
     }
+    if (mine === session && state !== "ended") showGrid(content, payload);
+    queueMicrotask(() => drawn(flight, mine)); // after index.ts has repainted the grid
+  }
+
+  /** Dream answers: the grid panel goes back to the `grid` trait, no map over the picture. */
+  function leaveMaps(): void {
+    if (!lastGrid) return;
+    lastGrid = null;
+    ctx.showLiveGrid(null);
+    overlay.getContext("2d")?.clearRect(0, 0, OVERLAY_SIDE, OVERLAY_SIDE);
+  }
+
+  /** A maps-mode answer: the grid panel and the map over the picture show it. */
+  function showGrid(content: any, payload: Uint8Array): void {
     try {
       lastGrid = decodeGrid(payload, {
-        layer: content.layer, channels: content.channels, height: content.height, width: content.width, version: -flight.id,
+        layer: content.layer, channels: content.channels, height: content.height, width: content.width, version: -1,
       });
     } catch (err) {
       console.debug(`cnnwidget: live grid: ${(err as Error).message}`);
     }
-    if (mine === session && state !== "ended") {
-      ctx.showLiveGrid(lastGrid);
-      drawOverlay();
+    ctx.showLiveGrid(lastGrid);
+    drawOverlay();
+  }
+
+  /** Draw a dreamed frame (JPEG bytes) into the live view; resolves when drawn (or undrawable). */
+  async function showDream(payload: Uint8Array, mine: number): Promise<void> {
+    try {
+      const bitmap = await createImageBitmap(new Blob([payload as Uint8Array<ArrayBuffer>], { type: "image/jpeg" }));
+      if (mine === session) {
+        if (dream.width !== bitmap.width || dream.height !== bitmap.height) {
+          dream.width = bitmap.width;
+          dream.height = bitmap.height;
+        }
+        dream.getContext("2d")!.drawImage(bitmap, 0, 0);
+      }
+      bitmap.close();
+    } catch (err) {
+      console.debug("cnnwidget: bad dream frame", err);
     }
-    queueMicrotask(() => drawn(flight, mine)); // after index.ts has repainted the grid
+  }
+
+  /** A frame pushed from Python (`ex.feed`): buffers [grid or dream, JPEG of the frame]. */
+  function showFed(content: any, buffers: (DataView | ArrayBuffer)[]): void {
+    if (streaming()) return; // the camera has the view
+    const frame = asBytes(buffers[1]);
+    if (!frame.byteLength) return;
+    if (fedUrl) URL.revokeObjectURL(fedUrl);
+    fedUrl = URL.createObjectURL(new Blob([frame as Uint8Array<ArrayBuffer>], { type: "image/jpeg" }));
+    fed.src = fedUrl;
+    view.dataset.source = "python";
+    view.dataset.mode = content.mode;
+    const payload = asBytes(buffers[0]);
+    if (content.mode === "dream") {
+      leaveMaps();
+      void showDream(payload, session);
+    } else showGrid(content, payload);
+    meter.record(performance.now(), NaN); // no camera clock: frame count and rate only
+    setState(state); // Freeze is possible now; the HUD shows the count
+  }
+
+  function streaming(): boolean {
+    return state === "starting" || state === "live" || state === "paused";
   }
 
   /**
@@ -268,7 +310,7 @@ export function livePanel(ctx: Context): Panel {
   // ----- freeze --------------------------------------------------------------------------------
 
   function requestFreeze(): void {
-    if (state === "ended" && meter.frames > 0) {
+    if (!streaming() && meter.frames > 0) { // the kernel's last frame: the camera's or one fed from Python
       trySend({ type: FREEZE });
       return;
     }
@@ -347,6 +389,7 @@ export function livePanel(ctx: Context): Panel {
     if (state === "starting" || state === "live" || state === "paused") trySend({ type: LIVE_STOP });
     stopStream(stream);
     if (cropsUrl) URL.revokeObjectURL(cropsUrl);
+    if (fedUrl) URL.revokeObjectURL(fedUrl);
   });
 
   // A task queued from a requestAnimationFrame callback runs after that frame's paint.

@@ -33,6 +33,9 @@ CELLS = [
     "print(repr(ex.image_name), ex.maximize_state.get('unit'), ex.maximize_state.get('status'), ex.live_mode)",
     "ex.maximize_options = {**ex.maximize_options, 'steps': 16, 'size': 64}\nex.auto_maximize = True",
     "ex.close()",
+    "import numpy as np\nrng = np.random.default_rng(0)\n"
+    "for _ in range(4):\n    ex.feed(rng.integers(0, 256, (240, 320, 3), dtype=np.uint8))  # as from cv2.VideoCapture\n"
+    "print(ex.live_stats['frames'])",
 ]
 
 FRAMES_JS = "() => +document.querySelector('[data-testid=live-stats]').dataset.frames"
@@ -220,6 +223,20 @@ def test_freeze_then_clicking_a_unit_maximizes_it(live):
         page.wait_for_timeout(500)
 
 
+def test_frames_fed_from_python_show_in_the_widget(live):
+    page = live.page
+    view = page.get_by_test_id("live-view")
+    before, grid_before = frames(page), page.evaluate(GRID_HASH_JS)
+    live.run_cell(5)  # ex.feed(...) four times
+    expect(view).to_have_attribute("data-source", "python", timeout=UPDATE_S)
+    wait_frames(page, before + 4)
+    fed = page.get_by_test_id("live-fed")
+    expect(fed).to_be_visible()
+    assert fed.evaluate("img => img.decode().then(() => [img.naturalWidth, img.naturalHeight])") == [224, 224]
+    assert page.evaluate(GRID_HASH_JS) != grid_before  # the grid shows the fed frames' activations
+    expect(page.get_by_test_id("freeze")).to_be_enabled()
+
+
 def test_closing_the_widget_turns_the_camera_off(live):
     page = live.page
     start(page)
@@ -242,10 +259,11 @@ def test_a_kernel_restart_turns_the_camera_off(live):
     live.server.wait_kernel_idle(live.name)
 
 
-def test_permission_denied_shows_the_error(browser, open_notebook):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})  # no camera permission
+def start_and_expect_error(browser, open_notebook, name: str, message: str, **context_options) -> None:
+    """Open a small explorer in a new context of ``browser``, press Start, expect ``message``."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, **context_options)
     try:
-        nb = open_notebook(context, "live_denied.ipynb", [
+        nb = open_notebook(context, name, [
             "from torch import nn\nfrom cnnwidget import CNNExplorer\n"
             "CNNExplorer(nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU()))",
         ])
@@ -254,9 +272,28 @@ def test_permission_denied_shows_the_error(browser, open_notebook):
         page.get_by_test_id("webcam-start").click()
         error = page.get_by_test_id("error")
         expect(error).to_be_visible(timeout=UPDATE_S)
-        expect(error).to_contain_text("Camera permission denied: allow camera access for this page and press Start again")
+        expect(error).to_contain_text(message)
         expect(page.get_by_test_id("live-view")).to_have_attribute("data-camera", "off")
         expect(page.get_by_test_id("live-panel")).to_have_attribute("data-state", "error")
+        expect(page.get_by_test_id("webcam-start")).to_be_enabled()  # press Start again
         assert not nb.widget_errors, nb.widget_errors
     finally:
         context.close()
+
+
+def test_permission_denied_shows_the_error(browser, open_notebook):
+    # No permissions=["camera"]: Chromium refuses the camera (conftest launches it without the fake UI).
+    start_and_expect_error(browser, open_notebook, "live_denied.ipynb",
+                           "Camera permission denied: allow camera access for this page and press Start again")
+
+
+def test_no_camera_shows_the_error(browser, open_notebook):
+    # A second Chromium without the fake camera: this machine has no camera at all.
+    from .conftest import CHROMIUM, CHROMIUM_ARGS
+
+    args = [a for a in CHROMIUM_ARGS if "media-stream" not in a]
+    bare = browser.browser_type.launch(executable_path=str(CHROMIUM), headless=True, args=args)
+    try:
+        start_and_expect_error(bare, open_notebook, "live_nocamera.ipynb", "No camera found", permissions=["camera"])
+    finally:
+        bare.close()
