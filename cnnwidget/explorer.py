@@ -99,6 +99,7 @@ class CNNExplorer(AtlasFeature, MaximizeFeature, DreamFeature, AttributionFeatur
         """Use ``image`` (PIL image, path, array, tensor or file bytes) as the input picture."""
         self._set_image(image, name=name or _name_of(image))
         self._refresh_grid()
+        self._refresh_attribution()
 
     @property
     def input_image(self):

@@ -168,3 +168,12 @@ def test_bad_dream_options_are_named(explorer):
     assert "dream octaves must be a whole number from 1 to 8" in explorer.error
     with pytest.raises(KeyError, match="did you mean"):
         explorer.dream(layers=["layer22"], octaves=1)
+
+
+def test_attribution_follows_a_new_input_picture(explorer, photo):
+    explorer.auto_maximize = False
+    explorer.show_attribution = True
+    explorer.selected = ("layer2", 1)
+    first = explorer.attribution
+    explorer.set_image(np.ascontiguousarray(photo[::-1]))
+    assert explorer.attribution != first
