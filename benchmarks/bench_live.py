@@ -52,7 +52,7 @@ def report(r: dict, command: str, where: str) -> str:
     m, d = r["maps"], r["dream"]
     ok = lambda good: "meets" if good else "misses"  # noqa: E731
     lines = [
-        f"### Live mode (bench_live.py), {datetime.date.today().isoformat()}",
+        f"## bench_live — live webcam mode — {datetime.date.today().isoformat()}",
         "",
         f"- Machine: {where}",
         f"- Command: `{command}`",
@@ -88,7 +88,7 @@ def main() -> None:
         if not results.exists():
             results.write_text("# Benchmark results\n\nFigures as measured, newest last, with the command that produced them.\n\n")
         with results.open("a") as f:
-            f.write(text + "\n")
+            f.write(("" if results.read_text().endswith("\n\n") else "\n") + text + "\n")
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ Checks, over a real JupyterLab + Chromium session (resnet18, random weights, lay
   * the kernel's resident memory grows by at most 50 MB from the first sample (after warm-up)
     to the last;
   * the frame rate is steady: the first and the last minute within 10% of each other.
-Also reported: the page's JS heap (performance.memory) at the start and the end.
+Also reported: the page's JS heap (performance.memory), lowest and highest in the first and last minute.
 
 Run:  .venv/bin/python benchmarks/soak_live.py [--minutes 10] [--mode maps|dream] [--record]
       (--record appends the figures to benchmarks/RESULTS.md; exit code 1 when a check fails)
@@ -56,6 +56,12 @@ def window_fps(samples: list[dict], start: float, stop: float) -> float:
     return (inside[-1]["frames"] - inside[0]["frames"]) / max(inside[-1]["t"] - inside[0]["t"], 1e-6)
 
 
+def heap_range(samples: list[dict], start: float, stop: float) -> str:
+    """Lowest and highest JS heap in a window: garbage collection makes single samples jump."""
+    inside = [x["heap_mb"] for x in samples if start - 1e-6 <= x["t"] - samples[0]["t"] <= stop + 1e-6]
+    return f"{min(inside):.1f}–{max(inside):.1f}"
+
+
 def summarize(r: dict, minutes: float) -> dict:
     s = r["samples"]
     span = s[-1]["t"] - s[0]["t"]
@@ -71,8 +77,8 @@ def summarize(r: dict, minutes: float) -> dict:
         "rss_end_mb": round(s[-1]["rss_mb"], 1),
         "rss_max_mb": round(max(x["rss_mb"] for x in s), 1),
         "rss_growth_mb": round(s[-1]["rss_mb"] - s[0]["rss_mb"], 1),
-        "heap_start_mb": round(s[0]["heap_mb"], 1),
-        "heap_end_mb": round(s[-1]["heap_mb"], 1),
+        "heap_first_min_mb": heap_range(s, 0, minute),
+        "heap_last_min_mb": heap_range(s, span - minute, span),
         "kernel_ms_p50": r["kernel"].get("kernel_ms_p50"),
     }
 
@@ -91,7 +97,7 @@ def main() -> int:
     command = ".venv/bin/python benchmarks/soak_live.py " + " ".join(a for a in sys.argv[1:] if a != "--record")
     label = f"{args.minutes:g}-minute run" + ("" if args.minutes >= 10 else " (shorter than the 10-minute soak of issue 7)")
     text = "\n".join([
-        f"### Live-mode soak (soak_live.py), {label}, {datetime.date.today().isoformat()}",
+        f"## soak_live — live-mode soak, {label} — {datetime.date.today().isoformat()}",
         "",
         f"- Machine: {where}",
         f"- Command: `{command.strip()}`",
@@ -101,7 +107,7 @@ def main() -> int:
         f"drift {f['fps_drift'] * 100:.1f}% ({'within' if fps_ok else 'outside'} 10%)",
         f"- Kernel resident memory: {f['rss_start_mb']} -> {f['rss_end_mb']} MB (max {f['rss_max_mb']}), "
         f"growth {f['rss_growth_mb']} MB ({'within' if rss_ok else 'over'} 50 MB)",
-        f"- Page JS heap: {f['heap_start_mb']} -> {f['heap_end_mb']} MB",
+        f"- Page JS heap (low–high): first minute {f['heap_first_min_mb']} MB, last minute {f['heap_last_min_mb']} MB",
         "",
     ])
     print(text)
@@ -110,7 +116,7 @@ def main() -> int:
         if not results.exists():
             results.write_text("# Benchmark results\n\nFigures as measured, newest last, with the command that produced them.\n\n")
         with results.open("a") as fh:
-            fh.write(text + "\n")
+            fh.write(("" if results.read_text().endswith("\n\n") else "\n") + text + "\n")
     return 0 if rss_ok and fps_ok else 1
 
 
