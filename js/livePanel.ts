@@ -76,14 +76,14 @@ export function livePanel(ctx: Context): Panel {
     view.dataset.camera = !track ? (next === "ended" ? "ended" : "off") : track.readyState;
     start.disabled = next === "starting" || next === "live" || next === "paused";
     stop.disabled = !(next === "starting" || next === "live" || next === "paused");
-    freeze.disabled = !(next === "live" || next === "paused" || (!streaming() && next !== "starting" && meter.frames > 0));
+    freeze.disabled = next === "starting" || (!streaming() && meter.frames === 0); // the kernel needs a frame
     hud.show(meter, performance.now(), next);
   }
 
   // ----- camera lifecycle ----------------------------------------------------------------------
 
   async function begin(): Promise<void> {
-    if (state === "starting" || state === "live" || state === "paused") return;
+    if (streaming()) return;
     const mine = ++session;
     setState("starting");
     try {
@@ -99,7 +99,7 @@ export function livePanel(ctx: Context): Panel {
       return;
     }
     for (const track of stream.getVideoTracks()) {
-      track.addEventListener("ended", () => mine === session && end("the camera was disconnected"));
+      track.addEventListener("ended", () => mine === session && end("The camera was disconnected or taken by another app: press Start again"));
     }
     grabber = new FrameGrabber(inputSize());
     view.dataset.source = "camera";
@@ -359,6 +359,7 @@ export function livePanel(ctx: Context): Panel {
     for (const track of stream?.getVideoTracks() ?? []) track.enabled = !hidden;
     if (hidden && state === "live") setState("paused");
     else if (!hidden && state === "paused") {
+      pump.reset(performance.now()); // the silence while hidden was ours, not the kernel's
       setState("live");
       send();
     }
