@@ -13,6 +13,7 @@ exactly as found.
 from __future__ import annotations
 
 import math
+import secrets
 import threading
 from typing import Callable, Sequence
 
@@ -112,7 +113,7 @@ def deepdream(
     normalize = pixel_normalizer(preprocess, model)
     device, dtype = model_device(model), model_dtype(model)
     mode = resolve_precision(precision, device)
-    generator = torch.Generator().manual_seed(int(torch.seed() % 2**63) if seed is None else int(seed))
+    generator = torch.Generator().manual_seed(secrets.randbits(63) if seed is None else int(seed))
 
     bar = _bar(progress, len(sizes) * steps)
     detail = torch.zeros(1, 3, *sizes[0])

@@ -13,6 +13,7 @@ exactly afterwards, also on errors and cancellation.
 from __future__ import annotations
 
 import math
+import secrets
 import threading
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -176,7 +177,7 @@ class Maximizer:
         self.precision = resolve_precision(precision, model_device(model))
         self.redirect_steps = max(1, self.steps // 4) if redirect_steps is None else redirect_steps
         self.cancel = cancel
-        self.seed = int(torch.seed() % 2**63) if seed is None else int(seed)
+        self.seed = secrets.randbits(63) if seed is None else int(seed)
         self.generator = torch.Generator().manual_seed(self.seed)
         self.generators = _item_generators(seeds, batch)
         self.transform = resolve_transforms(transforms)

@@ -245,3 +245,12 @@ def test_top_level_exports():
     assert cnnwidget.maximize is maximize
     assert cnnwidget.objectives.channel is obj.channel
     assert callable(cnnwidget.deepdream)
+
+
+def test_no_seed_leaves_torch_global_random_state_alone():
+    model = small_net()
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    maximize(model, "conv2:0", steps=1, size=32, progress=False)
+    assert torch.equal(torch.rand(3), expected)
