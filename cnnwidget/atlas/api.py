@@ -75,8 +75,10 @@ def atlas(
     The work is cut into tasks of one batched maximization each (``batch`` units of one
     layer). Every unit has its own seed derived from ``seed``, the layer and the channel,
     and its own noise and random transforms, so its picture does not depend on the
-    batch, the order or the machine (on the same kind of device). A rerun into the same
-    directory skips finished units; files are written whole or not at all.
+    executor, the worker or the order (bit for bit at the same torch threads per worker on
+    the same kind of device). A rerun into the same directory skips finished units and cuts
+    the tasks as before, so an interrupted atlas ends up as an uninterrupted one would have;
+    files are written whole or not at all.
 
     Args:
         model: a model spec for :func:`cnnwidget.load_model` (``"default"``,
@@ -87,7 +89,8 @@ def atlas(
         out: the atlas directory (created if needed).
         units: channels of each layer: ``None`` (all), ``"0:64"``, ``"0:64:4"``, ``"3,5,9"`` or a list.
         steps, size: optimization steps and picture side per unit.
-        batch: units per task (one batched maximization).
+        batch: units per task (one batched maximization); part of the atlas's settings,
+            as the last bits of vectorized kernels, amplified over the steps, depend on it.
         seed: the global seed.
         param: ``"fft"`` (default) or ``"pixel"``.
         precision: ``"float32"`` (default; pictures independent of threads and executor)
@@ -124,7 +127,7 @@ def atlas(
         from .ray_executor import import_ray
 
         import_ray()  # fail before any work, with the install hint
-    settings = AtlasSettings(steps=int(steps), size=int(size), seed=int(seed), param=param,
+    settings = AtlasSettings(steps=int(steps), size=int(size), seed=int(seed), batch=int(batch), param=param,
                              precision=precision)
     source = ModelSource.of(model, weights)
     local_model = source.build()
@@ -138,7 +141,11 @@ def atlas(
     header = {**source.to_json(), "settings": settings.to_json(),
               "layers": {name: {"channels": channels[name]} for name in names}}
     store = AtlasStore.create_or_resume(out, header)
-    todo = [u for u in wanted if not store.done(u)]
+    # Tasks are cut from all wanted units, as in an uninterrupted run, so that each unit is
+    # computed in the same batch whenever it is computed; a task with any unit missing reruns
+    # whole and only its missing units are saved.
+    tasks = [t for t in plan_tasks(wanted, settings.batch, settings.seed) if not all(map(store.done, t.units))]
+    todo = [u for t in tasks for u in t.units if not store.done(u)]
     result = AtlasResult(Path(out), skipped=[u for u in wanted if store.done(u)], store=store)
     runner = _executor(executor, source, local_model, settings, address, workers, threads)
     result.executor = runner.describe()
@@ -146,15 +153,16 @@ def atlas(
     bar = _bar(progress, len(todo), source.name, executor)
     start = time.perf_counter()
     try:
-        for _task, unit_results in runner.run(plan_tasks(todo, batch, settings.seed)):
-            for unit_result in unit_results:
+        for _task, unit_results in runner.run(tasks):
+            new = [r for r in unit_results if not store.done(Unit(r.layer, r.channel))]
+            for unit_result in new:
                 record = store.add(unit_result, run_id)
                 result.computed.append(Unit(record["layer"], record["unit"]))
                 if callback is not None:
                     callback(record)
             store.flush()
             if bar is not None:
-                bar.update(len(unit_results))
+                bar.update(len(new))
     finally:
         result.seconds = time.perf_counter() - start
         runner.close()

@@ -10,13 +10,15 @@ from dataclasses import asdict, dataclass
 class AtlasSettings:
     """Everything besides the model and the unit that decides a unit's picture.
 
-    ``batch`` is deliberately absent: a picture does not depend on how units are
-    grouped into tasks.
-
     Attributes:
         steps: optimization steps per unit.
         size: picture side in pixels.
         seed: the global seed; each unit's own seed derives from it (see :func:`~cnnwidget.atlas.plan.unit_seed`).
+        batch: units per task. Each picture has its own seed, noise and random views, but
+            vectorized kernels (convolutions, FFTs) round the last bit differently for other
+            batch sizes, and an optimization of many steps amplifies that into a different
+            picture of the same unit. So tasks are cut from the whole unit list, the same
+            way in every run (resumed or not), and a directory keeps one batch size.
         param: ``"fft"`` or ``"pixel"`` parameterization.
         precision: ``"float32"`` (the default: the same pictures whatever the number of
             threads or the executor) or ``"auto"`` (bfloat16 where the device supports it
@@ -26,12 +28,15 @@ class AtlasSettings:
     steps: int = 128
     size: int = 128
     seed: int = 0
+    batch: int = 16
     param: str = "fft"
     precision: str = "float32"
 
     def __post_init__(self) -> None:
         if self.steps < 1:
             raise ValueError(f"steps must be at least 1, got {self.steps}")
+        if self.batch < 1:
+            raise ValueError(f"batch must be at least 1, got {self.batch}")
         if self.size < 8:
             raise ValueError(f"size must be at least 8 px, got {self.size}")
         if self.param not in ("fft", "pixel"):

@@ -212,7 +212,7 @@ class AtlasStore:
 
 def _unit_settings(settings: dict) -> dict:
     return {"steps": settings.get("steps"), "size": settings.get("size"),
-            "global_seed": settings.get("seed"), "param": settings.get("param"),
+            "global_seed": settings.get("seed"), "param": settings.get("param"), "batch": settings.get("batch"),
             "precision": settings.get("precision")}
 
 

@@ -2,6 +2,13 @@
 
 This is the only code that runs on workers; it returns bytes, never touches the
 atlas directory, so workers need no shared file system.
+
+Each unit has its own seed, noise and random views (``Maximizer(seeds=...)``), so a
+task computes the same pictures in whatever process, machine or order it runs. They
+are bit-identical for the same batch size and the same number of torch threads per
+worker (recorded with each unit; the local pool and Ray use one): vectorized kernels
+round the last bit differently for other batch sizes or thread counts, and an
+optimization of many steps amplifies that into a different picture of the same unit.
 """
 
 from __future__ import annotations
@@ -58,7 +65,7 @@ def run_task(model: nn.Module, task: Task, settings: AtlasSettings) -> list[Unit
     values = engine.evaluate().tolist()
     images = engine.images()
     seconds = (time.perf_counter() - start) / len(task.channels)
-    device = str(next(model.parameters(), torch.empty(0)).device)
+    device = str(_device(model))
     results = []
     for channel, seed, value, image in zip(task.channels, task.seeds, values, images):
         record = {
@@ -69,14 +76,20 @@ def run_task(model: nn.Module, task: Task, settings: AtlasSettings) -> list[Unit
             "size": settings.size,
             "seed": int(seed),
             "global_seed": settings.seed,
+            "batch": settings.batch,
             "param": settings.param,
             "precision": settings.precision,
             "device": device,
+            "threads": torch.get_num_threads() if device == "cpu" else None,
             "seconds": round(seconds, 4),
         }
         embedded = {k: v for k, v in record.items() if k != "seconds"}  # same unit, same bytes
         results.append(UnitResult(record, encode_png(image, embedded)))
     return results
+
+
+def _device(model: nn.Module) -> torch.device:
+    return next(model.parameters(), torch.empty(0)).device
 
 
 def encode_png(image: Image.Image, record: dict) -> bytes:

@@ -98,9 +98,10 @@ class Maximizer:
         lr: peak learning rate; defaults to :data:`DEFAULT_LR`.
         seed: seed for the initial noise and the random transforms (``None``: random).
         seeds: one seed per picture instead (``len(seeds) == batch``): each picture
-            then draws its own initial noise and its own random transforms, so a
-            picture does not depend on which other pictures share its batch; a
-            one-picture run with ``seeds=[s]`` repeats ``seed=s``.
+            then draws its own initial noise and its own random transforms, so its
+            randomness does not depend on which other pictures share its batch (its
+            pixels may still differ in the last bits, as batched kernels round
+            differently); a one-picture run with ``seeds=[s]`` repeats ``seed=s``.
         preprocess: the model's normalization (defaults as in :func:`~cnnwidget.activations`).
         schedule: ``"cosine"`` (short warm-up, then cosine decay; the default)
             or ``"constant"`` (Lucid's).

@@ -20,7 +20,7 @@ def test_pool_writes_every_unit_and_the_record(local_atlas):
     assert local_atlas.executor == {"executor": "local", "workers": 2, "threads": 1}
     data = json.loads((out / "atlas.json").read_text())
     assert data["model"] == "default" and data["weights"] is None
-    assert data["settings"] == {"steps": 6, "size": 40, "seed": 0, "param": "fft", "precision": "float32"}
+    assert data["settings"] == {"steps": 6, "size": 40, "seed": 0, "batch": 3, "param": "fft", "precision": "float32"}
     assert data["layers"] == {LAYER: {"channels": 96}}
     assert {"cnnwidget", "torch", "torchvision", "python"} <= set(data["runs"][0]["versions"])
     for record in data["units"]:
@@ -30,17 +30,17 @@ def test_pool_writes_every_unit_and_the_record(local_atlas):
     assert not list(out.rglob(".tmp-*"))
 
 
-def test_in_process_with_another_split_makes_the_same_pictures(local_atlas, tmp_path):
-    """Batch 3 on two worker processes vs batch 4 then 2 in this process (all its threads)."""
+def test_in_process_makes_the_same_pictures_as_the_pool(local_atlas, tmp_path):
+    """Two worker processes vs this process (one thread, as each worker)."""
     model = ModelSource.of("default", None).build()
-    here = atlas(model, [LAYER], tmp_path, units="0:6", batch=4, **QUICK)
+    here = atlas(model, [LAYER], tmp_path, units="0:6", batch=3, threads=1, **QUICK)
     assert here.executor["executor"] == "in-process"
     for c in range(6):
         a, b = pixels(local_atlas.out / f"{LAYER}/{c}.png"), pixels(tmp_path / f"{LAYER}/{c}.png")
         assert np.array_equal(a, b), f"unit {c} differs by up to {np.abs(a - b).max()} levels"
     values = {r["unit"]: r["value"] for r in json.loads((tmp_path / "atlas.json").read_text())["units"]}
     reference = {r["unit"]: r["value"] for r in json.loads((local_atlas.out / "atlas.json").read_text())["units"]}
-    assert values == pytest.approx(reference, rel=1e-4)
+    assert values == reference
 
 
 def test_callback_sees_every_saved_record(tmp_path):
@@ -60,3 +60,10 @@ def test_unknown_layer_fails_before_any_work(tmp_path):
 def test_address_without_ray_is_refused(tmp_path):
     with pytest.raises(ValueError, match="executor='ray'"):
         atlas("default", [LAYER], tmp_path, address="auto", **QUICK)
+
+
+def test_another_batch_size_is_refused_in_the_same_directory(local_atlas):
+    from cnnwidget.atlas import AtlasError
+
+    with pytest.raises(AtlasError, match="batch"):
+        atlas("default", [LAYER], local_atlas.out, units="0:6", batch=4, **QUICK)

@@ -31,7 +31,7 @@ def local_ray(tmp_path_factory):
 
 
 def test_ray_makes_the_same_pictures_as_the_local_executor(local_ray, local_atlas, tmp_path):
-    result = atlas("default", [LAYER], tmp_path, units="0:6", batch=2, executor="ray", **QUICK)
+    result = atlas("default", [LAYER], tmp_path, units="0:6", batch=3, executor="ray", **QUICK)
     assert result.executor["executor"] == "ray" and result.executor["gpus_per_task"] == 0
     assert sorted(result.computed) == [Unit(LAYER, c) for c in range(6)]
     for c in range(6):
@@ -50,7 +50,8 @@ def test_a_killed_worker_is_retried_and_every_unit_arrives(local_ray, tmp_path):
     units = json.loads((tmp_path / "ray" / "atlas.json").read_text())["units"]
     assert sorted(r["unit"] for r in units) == list(range(6))
     # The retried task's pictures are those of an undisturbed run.
-    here = atlas(ModelSource.of(spec, None).build(), [LAYER], tmp_path / "here", units="0:6", **QUICK)
+    here = atlas(ModelSource.of(spec, None).build(), [LAYER], tmp_path / "here", units="0:6", batch=2, threads=1,
+                 **QUICK)
     assert len(here.computed) == 6
     for c in range(6):
         assert np.array_equal(pixels(tmp_path / f"ray/{LAYER}/{c}.png"), pixels(tmp_path / f"here/{LAYER}/{c}.png"))

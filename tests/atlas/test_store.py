@@ -13,13 +13,13 @@ from cnnwidget.atlas.store import ATLAS_JSON, AtlasError, AtlasStore, atomic_wri
 from cnnwidget.atlas.work import UnitResult, encode_png, png_record
 
 HEADER = {"model": "default", "weights": None,
-          "settings": {"steps": 6, "size": 16, "seed": 0, "param": "fft", "precision": "float32"},
+          "settings": {"steps": 6, "size": 16, "seed": 0, "batch": 4, "param": "fft", "precision": "float32"},
           "layers": {"stage2": {"channels": 96}}}
 
 
 def result(channel: int, value: float = 1.5) -> UnitResult:
     record = {"layer": "stage2", "unit": channel, "value": value, "steps": 6, "size": 16, "seed": 123 + channel,
-              "global_seed": 0, "param": "fft", "precision": "float32", "device": "cpu"}
+              "global_seed": 0, "batch": 4, "param": "fft", "precision": "float32", "device": "cpu"}
     return UnitResult({**record, "seconds": 0.1}, encode_png(Image.new("RGB", (16, 16), (channel, 0, 0)), record))
 
 

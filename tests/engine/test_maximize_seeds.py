@@ -1,4 +1,4 @@
-"""Maximizer(seeds=[...]): each picture its own noise and random views, independent of its batch."""
+"""Maximizer(seeds=[...]): each picture its own noise and random views, whatever else is in its batch."""
 
 from __future__ import annotations
 
