@@ -212,8 +212,9 @@ def test_freeze_then_clicking_a_unit_maximizes_it(live):
     channel = int(unit.get_attribute("data-channel"))
     unit.click()
     expect(unit).to_have_attribute("data-selected", "true")
-    if page.get_by_test_id("maximize-image").count():  # the maximize panel, where it exists
-        expect(page.get_by_test_id("maximize-image")).to_be_visible(timeout=UPDATE_S)
+    picture = page.get_by_test_id("maximize-image")
+    expect(picture).to_have_attribute("data-unit", re.compile(rf"layer3\D+{channel}\b"), timeout=UPDATE_S)
+    expect(picture).to_have_attribute("data-status", re.compile("running|done"), timeout=UPDATE_S)
     deadline = time.monotonic() + UPDATE_S / 1000
     while True:
         out = live.run_and_read(2)
