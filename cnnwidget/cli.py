@@ -5,6 +5,7 @@
     cnnwidget maximize resnet18 layer3.1:5 -o unit.png
     cnnwidget dream photo.jpg -o dream.png --model resnet18 --layer layer3
     cnnwidget gallery resnet18 layer3.1 -o grid.png --units 0:64
+    cnnwidget atlas resnet50 --layers layer3,layer4 --out atlas-r50 [--ray]
 
 MODEL is anything :func:`cnnwidget.models.load_model` reads: a torchvision
 name (``resnet18``), ``timm:NAME``, ``package.module:attr``, a ``.pt`` file, or
@@ -232,6 +233,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--columns", type=_positive, default=None, help="grid columns (default: a square grid)")
     common(p, steps=128, size=128)
     p.set_defaults(run=_gallery)
+
+    from .atlas.cli import add_parser as add_atlas_parser  # cnnwidget atlas: see cnnwidget/atlas/cli.py
+
+    add_atlas_parser(sub)
     return parser
 
 
