@@ -129,7 +129,7 @@ def main(argv=None) -> int:
             "threads": args.threads,
             "minutes": round(minutes, 1),
             "cpu_minutes": round(cpu_minutes, 1),
-            "torch": torch.__version__,
+            "torch": str(torch.__version__),
         },
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
