@@ -10,4 +10,4 @@ if [ ! -x .venv/bin/python ]; then
 fi
 npm ci --no-audit --no-fund --loglevel=error
 node build.mjs
-.venv/bin/python -m pip install --disable-pip-version-check -q -e ".[dev,timm]"
+.venv/bin/python -m pip install --disable-pip-version-check -q -e ".[dev,timm,ray]"
