@@ -4,9 +4,9 @@
 
 Writes to docs/img/:
 
-* ``default-model-data.png`` — examples of every class from the generator;
+* ``default-model-data.jpg`` — examples of every class from the generator;
 * ``default-model-filters.png`` — the 32 first-layer (``stem.conv``) filters;
-* ``default-model-<layer>.png`` — feature visualizations (``cnnwidget.maximize``)
+* ``default-model-<layer>.jpg`` — feature visualizations (``cnnwidget.maximize``)
   of units of three layers: ``stem``, ``stage2`` and ``stage4``.
 
 It also prints the per-class accuracy on the held-out set for the model card.
@@ -110,7 +110,7 @@ def main(argv=None) -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     model = cnnwidget.load_model("default")
 
-    data_grid().save(OUT / "default-model-data.png", optimize=True)
+    data_grid().save(OUT / "default-model-data.jpg", quality=88)
     filter_grid(model).save(OUT / "default-model-filters.png", optimize=True)
     for name, acc in per_class_accuracy(model).items():
         print(f"| {name} | {acc:.1%} |")
@@ -118,7 +118,7 @@ def main(argv=None) -> int:
         return 0
     for layer, count in GALLERY.items():
         units = strongest_units(model, layer, count)
-        gallery_row(model, layer, units, args.steps, args.size).save(OUT / f"default-model-{layer}.png", optimize=True)
+        gallery_row(model, layer, units, args.steps, args.size).save(OUT / f"default-model-{layer}.jpg", quality=90)
         print(f"{layer}: units {units}", flush=True)
     return 0
 

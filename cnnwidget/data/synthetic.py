@@ -38,19 +38,19 @@ SHAPES = ("circle", "square", "triangle", "star", "cross", "ring")
 TEXTURES = (
     "stripes_horizontal",
     "stripes_vertical",
-    "stripes_diagonal_up",
     "stripes_diagonal_down",
+    "stripes_diagonal_up",
     "checkerboard",
     "dots",
 )
 CLASSES = SHAPES + TEXTURES
 """Class names, in label order."""
 
-_ORIENTATION = {  # grating direction (radians) of the stripe *lines*
+_ORIENTATION = {  # direction (radians, y pointing down as in the picture) of the stripe *lines*
     "stripes_horizontal": 0.0,
     "stripes_vertical": math.pi / 2,
-    "stripes_diagonal_up": math.pi / 4,  # lines rise to the right: "/"
-    "stripes_diagonal_down": -math.pi / 4,  # lines fall to the right: "\"
+    "stripes_diagonal_down": math.pi / 4,  # lines fall to the right: "\"
+    "stripes_diagonal_up": -math.pi / 4,  # lines rise to the right: "/"
 }
 _ORIENTATION_JITTER = math.radians(8)
 _PHOTO_SIDE = 256

@@ -41,3 +41,16 @@ def test_gratings_have_the_orientation_their_class_names():
         labels = torch.full((n,), CLASSES.index(name))
         dx, dy = _gradient_energy(make_batch(n, size=96, seed=1, labels=labels)[0])
         assert (dy > 1.5 * dx) if expect == "dy" else (dx > 1.5 * dy), (name, dx, dy)
+
+
+def test_diagonal_gratings_lean_the_way_their_class_names():
+    n = 24
+    for name in ("stripes_diagonal_up", "stripes_diagonal_down"):
+        gray = make_batch(n, size=96, seed=2, labels=torch.full((n,), CLASSES.index(name)))[0].mean(dim=1)
+        along_slash = (gray[:, :-1, 1:] - gray[:, 1:, :-1]).abs().mean()  # one step up-right: "/"
+        along_backslash = (gray[:, 1:, 1:] - gray[:, :-1, :-1]).abs().mean()  # one step down-right: "\\"
+        # Lines change little along their own direction.
+        if name == "stripes_diagonal_up":
+            assert along_backslash > 1.5 * along_slash, (name, along_slash, along_backslash)
+        else:
+            assert along_slash > 1.5 * along_backslash, (name, along_slash, along_backslash)
