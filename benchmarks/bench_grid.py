@@ -8,6 +8,7 @@ Run:  .venv/bin/python benchmarks/bench_grid.py
 
 from __future__ import annotations
 
+import os
 import platform
 import statistics
 import time
@@ -24,22 +25,26 @@ def measure(layer: str, repeats: int = 30) -> dict:
     model = torchvision.models.resnet18()
     photo = np.random.default_rng(0).integers(0, 255, (480, 640, 3), dtype=np.uint8)
     x = Preprocess()(photo)[None]
-    times, size = [], 0
+    times, cpu, size = [], [], 0
     for i in range(repeats + 3):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         payload, _ = encode_grid(activations_for_tensor(model, x, layer))
-        elapsed = time.perf_counter() - start
+        elapsed, elapsed_cpu = time.perf_counter() - start, time.process_time() - start_cpu
         size = len(payload)
         if i >= 3:  # warm-up
             times.append(elapsed * 1000)
-    return {"layer": layer, "p50_ms": statistics.median(times), "max_ms": max(times), "bytes": size}
+            cpu.append(elapsed_cpu * 1000)
+    return {"layer": layer, "p50_ms": statistics.median(times), "max_ms": max(times),
+            "cpu_ms": statistics.median(cpu), "bytes": size}
 
 
 def main() -> None:
-    print(f"machine: {platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, torch {torch.__version__}")
+    print(f"machine: {platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, "
+          f"torch {torch.__version__}, load average {os.getloadavg()[0]:.1f}")
     for layer in ("layer4", "layer3", "layer1"):
         r = measure(layer)
-        print(f"{r['layer']:7s} compute+encode p50 {r['p50_ms']:6.1f} ms (max {r['max_ms']:6.1f}), payload {r['bytes'] / 1024:7.1f} KB")
+        print(f"{r['layer']:7s} compute+encode wall p50 {r['p50_ms']:6.1f} ms (max {r['max_ms']:6.1f}), "
+              f"CPU {r['cpu_ms']:6.1f} ms, payload {r['bytes'] / 1024:7.1f} KB")
 
 
 if __name__ == "__main__":
