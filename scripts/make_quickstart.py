@@ -26,8 +26,9 @@ CELLS = [
     ),
     new_code_cell(
         "job = ex.maximize((ex.layer, 0), steps=64, size=128)\n"
-        "job.thread.join()\n"
-        "ex.maximize_state['status'], ex.maximized"
+        "job.wait()\n"
+        "print(ex.maximize_state['status'])\n"
+        "ex.maximized"
     ),
     new_markdown_cell("## Headless API\n\nEverything the widget shows is one function call away."),
     new_code_cell("[(l.name, l.shape) for l in cnnwidget.layers(model)][:8]"),
@@ -37,7 +38,9 @@ CELLS = [
         "acts.shape, float(acts.max())"
     ),
     new_code_cell(
-        "cnnwidget.maximize(model, [f'{ex.layer}:{c}' for c in range(4)], steps=64, size=96, seed=0, progress=False)"
+        "from IPython.display import display\n\n"
+        "gallery = cnnwidget.maximize(model, [f'{ex.layer}:{c}' for c in range(4)], steps=64, size=96, seed=0, progress=False)\n"
+        "display(*gallery)"
     ),
     new_code_cell(
         "cnnwidget.deepdream(model, cnnwidget.sample('chelsea').resize((256, 256)), layers=ex.layer, "
