@@ -6,5 +6,7 @@ bash scripts/install.sh
 port="${PORT:-8888}"
 extra=()
 [ "$(id -u)" = 0 ] && extra+=(--allow-root)
-echo "cnnwidget demo: open http://127.0.0.1:${port}/lab/tree/examples/quickstart.ipynb"
-exec .venv/bin/jupyter lab examples/quickstart.ipynb --ip=127.0.0.1 --port="$port" "${extra[@]}"
+token="$(.venv/bin/python -c 'import secrets; print(secrets.token_hex(16))')"
+echo "cnnwidget demo: open http://127.0.0.1:${port}/lab/tree/examples/quickstart.ipynb?token=${token}"
+exec .venv/bin/jupyter lab examples/quickstart.ipynb --ip=127.0.0.1 --port="$port" \
+  --IdentityProvider.token="$token" "${extra[@]}"
