@@ -177,3 +177,21 @@ def test_attribution_follows_a_new_input_picture(explorer, photo):
     first = explorer.attribution
     explorer.set_image(np.ascontiguousarray(photo[::-1]))
     assert explorer.attribution != first
+
+
+def test_fifty_clicks_in_five_seconds_no_deadlock_no_leftover(explorer, model):
+    before = model_state(model)
+    explorer.maximize_options = {**explorer.maximize_options, "steps": 30}
+    start = time.monotonic()
+    for i in range(50):
+        explorer.selected = (("layer1", "layer2", "layer3")[i % 3], i)
+        time.sleep(0.1)
+    assert time.monotonic() - start < 7
+    assert explorer._runner.current.wait(120)
+    assert explorer.maximize_state["unit"] == ["layer2", 49] and explorer.maximize_state["status"] == "done"
+    assert explorer.error == ""
+    deadline = time.monotonic() + 1.0
+    while workers() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert workers() == []
+    assert_same_state(before, model_state(model))
