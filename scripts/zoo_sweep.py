@@ -28,18 +28,22 @@ def main(argv=None) -> int:
     parser.add_argument("--size", type=int, default=128, help="input size for the checks")
     parser.add_argument("--only", default="", help="only models whose name contains this")
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--resume", action="store_true", help="keep the passing rows of --out; check the rest")
     args = parser.parse_args(argv)
     zoo = {**torchvision_cnns(), **timm_cnns(args.timm, args.seed)}
     zoo = {k: v for k, v in zoo.items() if args.only in k}
-    rows = []
+    kept = previous_passes(args.out) if args.resume else {}
+    rows = [kept[name] for name in zoo if name in kept]
     start = time.perf_counter()
     for i, (name, build) in enumerate(zoo.items(), 1):
+        if name in kept:
+            continue
         try:
             model = build()
             report = check_model(model, input_size=args.size)
             status = "pass" if report.ok else "FAIL"
             detail = "; ".join(f"{k}: {v}" for k, v in report.failures.items()) or "; ".join(report.changed[:3])
-            rows.append((name, status, report.layers, report.layer, f"{report.seconds:.1f}", detail))
+            rows.append((name, status, report.layers, f"{report.layer} @ {report.input_size} px", f"{report.seconds:.1f}", detail))
         except Exception as err:  # noqa: BLE001 - a model that cannot even be built
             rows.append((name, "FAIL", 0, "", "", f"build: {type(err).__name__}: {err}"))
         print(f"[{i}/{len(zoo)}] {rows[-1][0]}: {rows[-1][1]} {rows[-1][5]}", flush=True)
@@ -47,6 +51,18 @@ def main(argv=None) -> int:
         gc.collect()
         write_report(args, rows, time.perf_counter() - start, total=len(zoo))
     return 0
+
+
+def previous_passes(path: Path) -> dict[str, tuple]:
+    """Rows of an earlier report whose model passed, by model name."""
+    if not path.is_file():
+        return {}
+    rows = {}
+    for line in path.read_text().splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 6 and cells[1] == "pass":
+            rows[cells[0]] = (cells[0], "pass", cells[2], cells[3].strip("`"), cells[4], cells[5])
+    return rows
 
 
 def write_report(args, rows, seconds: float, total: int) -> None:
@@ -71,7 +87,7 @@ def write_report(args, rows, seconds: float, total: int) -> None:
         f"{torch.get_num_threads()} threads, torch {torch.__version__}",
         f"- command: `.venv/bin/python scripts/zoo_sweep.py --timm {args.timm} --seed {args.seed} --size {args.size}`",
         "",
-        "| model | result | layers | middle layer | seconds | failure |",
+        "| model | result | layers | middle layer @ input size | seconds | failure |",
         "|---|---|---|---|---|---|",
     ]
     lines += [f"| {n} | {s} | {l} | `{m}` | {t} | {d.replace('|', '/')} |" for n, s, l, m, t, d in rows]

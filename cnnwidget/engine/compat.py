@@ -28,6 +28,7 @@ class CompatReport:
         failures: ``{operation: message}`` for each operation that raised.
         changed: state entries that differ after the checks (should be empty).
         seconds: wall time of the checks.
+        input_size: the input side the checks ran at.
     """
 
     ok: bool = False
@@ -36,10 +37,14 @@ class CompatReport:
     failures: dict[str, str] = field(default_factory=dict)
     changed: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    input_size: int = 0
 
 
 def check_model(model: nn.Module, input_size: int = 128) -> CompatReport:
     """Run ``layers``, ``activations`` on a middle layer, a 2-step ``maximize`` and a 1-octave ``deepdream``.
+
+    The checks run at ``input_size``, or at the first of :func:`input_sizes` that the
+    model accepts (``report.input_size`` says which).
 
     Each operation's exception is recorded (not raised), and the model's complete
     state (parameters, buffers, every ``training`` flag, ``requires_grad``, grads
@@ -53,12 +58,17 @@ def check_model(model: nn.Module, input_size: int = 128) -> CompatReport:
     start = time.perf_counter()
     report = CompatReport()
     before = model_state(model)
+    catalog = []
+    for size in input_sizes(model, input_size):
+        try:
+            catalog = layer_catalog(model, size)
+        except Exception as err:  # noqa: BLE001 - reported, not raised
+            report.failures.setdefault("layers", _describe(err))
+            continue
+        report.failures.pop("layers", None)
+        input_size = size
+        break
     photo = np.random.default_rng(0).integers(0, 255, (input_size, input_size, 3), dtype=np.uint8)
-    try:
-        catalog = layer_catalog(model, input_size)
-    except Exception as err:  # noqa: BLE001 - reported, not raised
-        report.failures["layers"] = _describe(err)
-        catalog = []
     report.layers = len(catalog)
     if catalog:
         middle = catalog[len(catalog) // 2]
@@ -77,10 +87,22 @@ def check_model(model: nn.Module, input_size: int = 128) -> CompatReport:
                 report.failures[name] = _describe(err)
     elif "layers" not in report.failures:
         report.failures["layers"] = "no layer with an image-like (N, C, H, W) output"
+    report.input_size = input_size
     report.changed = state_differences(before, model_state(model))
     report.ok = not report.failures and not report.changed
     report.seconds = time.perf_counter() - start
     return report
+
+
+def input_sizes(model: nn.Module, preferred: int) -> list[int]:
+    """Input sides to try, in order: ``preferred``, the model's own (timm's ``pretrained_cfg``), 224, 320.
+
+    Some networks only accept their native size (attention blocks with fixed
+    positions) or a minimum one (SSD300's extra layers shrink a 128 px input away).
+    """
+    own = (getattr(model, "pretrained_cfg", None) or {}).get("input_size")
+    sizes = [preferred, own[-1] if own else None, 224, 320]
+    return list(dict.fromkeys(s for s in sizes if s))
 
 
 def _describe(err: BaseException) -> str:

@@ -106,9 +106,9 @@ def deepdream(
     names = default_dream_layers(model) if layers is None else ([layers] if isinstance(layers, str) else list(layers))
     if not names:
         raise ValueError("no layer given; pass a name from cnnwidget.layers(model)")
-    calls = {info.name: info.calls for info in (find_layer(model, n, 224) for n in names)}
     photo = to_tensor(load_image(image))[None]
     height, width = photo.shape[-2:]
+    calls = {info.name: info.calls for info in (find_layer(model, n, (height, width)) for n in names)}
     sizes = _octave_sizes(height, width, octaves, octave_scale)
     normalize = pixel_normalizer(preprocess, model)
     device, dtype = model_device(model), model_dtype(model)
