@@ -17,6 +17,7 @@ from PIL import Image
 
 from .engine import objectives as obj
 from .engine.maximize import Maximizer
+from .option_checks import check_whole_numbers, merged_options
 
 STREAM_EVERY_S = 0.2
 """Stream a picture when this many seconds have passed since the last one ..."""
@@ -59,14 +60,11 @@ class MaximizeRequest:
     @classmethod
     def build(cls, layer: str, channel: int, options: dict, neuron=None) -> "MaximizeRequest":
         """Check ``options`` (the widget's ``maximize_options`` trait) and build a request."""
-        merged = {**DEFAULT_OPTIONS, **(options or {})}
-        unknown = set(merged) - set(DEFAULT_OPTIONS)
-        if unknown:
-            raise OptionError(f"unknown maximize option(s) {sorted(unknown)}; valid: {sorted(DEFAULT_OPTIONS)}")
-        for key, (lo, hi) in LIMITS.items():
-            value = merged[key]
-            if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-                raise OptionError(f"{key} must be a whole number from {lo} to {hi}; got {value!r}")
+        try:
+            merged = merged_options(options, DEFAULT_OPTIONS, "maximize")
+            check_whole_numbers(merged, LIMITS, "")
+        except ValueError as err:
+            raise OptionError(str(err)) from None
         if merged["param"] not in ("fft", "pixel"):
             raise OptionError(f"param must be 'fft' or 'pixel'; got {merged['param']!r}")
         if merged["mode"] not in ("channel", "neuron"):

@@ -17,6 +17,8 @@ import argparse
 import sys
 from typing import Sequence
 
+from ..cli import _positive
+
 MODEL_HELP = "resnet18, timm:NAME, package.module:attr, a .pt file, or default"
 
 
@@ -109,16 +111,6 @@ def _known_to_main_cli(err: Exception) -> bool:
     from ..models import ModelSpecError, WeightsUnavailableError
 
     return isinstance(err, (LayerError, ModelSpecError, WeightsUnavailableError, FileNotFoundError))
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from PIL import Image
 from .. import protocol
 from ..engine.deepdream import deepdream
 from ..jobs import Job
+from ..option_checks import check_whole_numbers, merged_options
 
 DREAM_DEFAULTS = {"layers": [], "octaves": 3, "steps": 10, "strength": 0.02}
 DREAM_LIMITS = {"octaves": (1, 8), "steps": (1, 200)}
@@ -15,14 +16,8 @@ DREAM_LIMITS = {"octaves": (1, 8), "steps": (1, 200)}
 
 def dream_settings(options: dict, current_layer: str) -> dict:
     """Check the widget's ``dream_options`` and turn them into :func:`deepdream` arguments."""
-    merged = {**DREAM_DEFAULTS, **(options or {})}
-    unknown = set(merged) - set(DREAM_DEFAULTS)
-    if unknown:
-        raise ValueError(f"unknown dream option(s) {sorted(unknown)}; valid: {sorted(DREAM_DEFAULTS)}")
-    for key, (lo, hi) in DREAM_LIMITS.items():
-        value = merged[key]
-        if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-            raise ValueError(f"dream {key} must be a whole number from {lo} to {hi}; got {value!r}")
+    merged = merged_options(options, DREAM_DEFAULTS, "dream")
+    check_whole_numbers(merged, DREAM_LIMITS, "dream ")
     strength = merged["strength"]
     if isinstance(strength, bool) or not isinstance(strength, (int, float)) or not 0 < strength <= 1:
         raise ValueError(f"dream strength must be a number in (0, 1]; got {strength!r}")
