@@ -124,6 +124,11 @@ def preserved(model: nn.Module, *, freeze: bool = True) -> Iterator[nn.Module]:
             f"expected a torch.nn.Module, got {type(model).__name__}; pass the model itself, "
             "for example torchvision.models.resnet18()"
         )
+    if isinstance(model, torch.jit.ScriptModule):
+        raise TypeError(
+            "this is a TorchScript module (torch.jit.script/trace), which does not run Python hooks; "
+            "pass the original nn.Module instead"
+        )
     with _GUARDS_LOCK:
         guard = _GUARDS.setdefault(model, _Guard())
         if guard.depth == 0:

@@ -52,3 +52,13 @@ def test_concurrent_operations_from_two_threads_leave_the_model_as_found():
         t.join()
     assert errors == []
     assert_same_state(before, model_state(model))
+
+
+def test_scripted_modules_get_a_clear_error():
+    import pytest
+
+    from cnnwidget.engine import layers
+
+    scripted = torch.jit.script(torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.ReLU()))
+    with pytest.raises(TypeError, match="TorchScript module .* pass the original nn.Module"):
+        layers(scripted, input_size=16)
