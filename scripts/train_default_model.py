@@ -1,6 +1,6 @@
 """Train the offline default model and write the weights that ship with cnnwidget.
 
-    nice -n 5 python scripts/train_default_model.py            # ≈ 10-15 min on 2 CPU cores
+    nice -n 5 python scripts/train_default_model.py            # ≈ 17-19 min on 2 CPU cores
 
 Everything is fixed by ``--seed``: the training images (drawn on the fly from
 :func:`cnnwidget.data.make_batch`), the initial weights and the order of
