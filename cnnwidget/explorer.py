@@ -114,6 +114,7 @@ class CNNExplorer(AtlasFeature, MaximizeFeature, DreamFeature, AttributionFeatur
     def close(self) -> None:
         """Stop background work (within a second) and close the widget."""
         self._runner.close(timeout=1.0)
+        self._close_live()
         super().close()
 
     def on_select(self, callback: Callable[[tuple], None]) -> None:
