@@ -5,7 +5,7 @@
 // layer: redrawing them cost the browser ~4× more than one canvas, see bench_live.py.)
 // Hover shows channel, max and mean; click selects the unit.
 import { lut } from "./colormap";
-import { Disposer, fmt, h, listen } from "./dom";
+import { Disposer, fmt, h, listen, setText } from "./dom";
 import { displayOrder, paintSheet, sheetColumns } from "./paint";
 import { channelStats, type Grid } from "./protocol";
 import type { Context, LayerInfo, Panel } from "./types";
@@ -41,8 +41,13 @@ export function activationGrid(ctx: Context): Panel {
   let data: Grid | null = null;
   let marked: HTMLElement | undefined;
 
+  let shape = ""; // layer and channel count the units were made for
+
   function resize(next: Grid | null): void {
     const n = next?.channels ?? 0;
+    const wanted = next ? `${next.layer}/${n}` : "";
+    if (wanted === shape) return; // a new frame of the same layer: the tiles stay where they are
+    shape = wanted;
     while (units.length > n) units.pop()!.remove();
     while (units.length < n) {
       const c = units.length;
@@ -138,7 +143,7 @@ export function activationGrid(ctx: Context): Panel {
       marked.setAttribute("aria-selected", "false");
     }
     for (const unit of units) if (!unit.dataset.selected) unit.dataset.selected = "false";
-    if (hit) {
+    if (hit && hit.dataset.selected !== "true") {
       hit.dataset.selected = "true";
       hit.setAttribute("aria-selected", "true");
     }
@@ -150,10 +155,10 @@ export function activationGrid(ctx: Context): Panel {
     const busy = !!data && data.layer !== wanted;
     el.toggleAttribute("data-busy", busy);
     const info = (model.get("layers") as LayerInfo[]).find((l) => l.name === data?.layer);
-    caption.textContent = !data
+    setText(caption, !data
       ? "no activations yet"
       : `${data.layer}${info ? ` (${info.type})` : ""} · ${data.channels} channels · ${data.height}×${data.width}` +
-        (busy ? ` · computing ${wanted}…` : "");
+        (busy ? ` · computing ${wanted}…` : ""));
   }
 
   function select(channel: number): void {

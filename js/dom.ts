@@ -15,6 +15,11 @@ export function h<K extends keyof HTMLElementTagNameMap>(
   return el;
 }
 
+/** Set `el`'s text only when it differs: an unchanged write still costs a layout, per live frame. */
+export function setText(el: HTMLElement, text: string): void {
+  if (el.textContent !== text) el.textContent = text;
+}
+
 /** Add a listener and return the function that removes it. */
 export function listen<E extends Event = Event>(
   target: EventTarget,

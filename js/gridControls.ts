@@ -1,7 +1,7 @@
 // Controls of the activation grid: normalization, colormap and sort, plus the scale in use
 // and a colour legend.
 import { COLORMAPS, cssGradient } from "./colormap";
-import { Disposer, fmt, h, listen, setOptions } from "./dom";
+import { Disposer, fmt, h, listen, setOptions, setText } from "./dom";
 import type { Context, Panel } from "./types";
 
 const CHOICES = {
@@ -44,10 +44,10 @@ export function gridControls(ctx: Context): Panel {
       if (changed.has("normalization") || changed.has("grid") || changed.has("grid_meta")) {
         const grid = ctx.grid();
         if (model.get("normalization") === "layer" && grid) {
-          scale.textContent = `scale: ${fmt(grid.layerMin)} – ${fmt(grid.layerMax)}`;
+          setText(scale, `scale: ${fmt(grid.layerMin)} – ${fmt(grid.layerMax)}`);
           scale.title = "one scale for the whole layer: the smallest and largest activation";
         } else {
-          scale.textContent = "scale: per channel";
+          setText(scale, "scale: per channel");
           scale.title = "each tile stretched between its own min and max";
         }
       }

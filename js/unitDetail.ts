@@ -1,7 +1,7 @@
 // The selected unit (data-testid="unit-detail"): its map enlarged and laid semi-transparently
 // over the input image, with a ring on the strongest position and an opacity slider.
 import { lut } from "./colormap";
-import { Disposer, fmt, h, listen } from "./dom";
+import { Disposer, fmt, h, listen, setText } from "./dom";
 import { neuronPicker } from "./neuronPicker";
 import { paintTile } from "./paint";
 import { channelStats } from "./protocol";
@@ -40,7 +40,7 @@ export function unitDetail(ctx: Context): Panel {
     }
     const c = sel[1] as number;
     const s = channelStats(grid, c);
-    title.textContent = `${grid.layer} #${c} · max ${fmt(s.max)} · mean ${fmt(s.mean)}`;
+    setText(title, `${grid.layer} #${c} · max ${fmt(s.max)} · mean ${fmt(s.mean)}`);
     small.width = grid.width;
     small.height = grid.height;
     const g = small.getContext("2d")!;
