@@ -18,3 +18,8 @@ def check_whole_numbers(options: dict, limits: dict[str, tuple[int, int]], what:
         value = options[key]
         if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
             raise ValueError(f"{what}{key} must be a whole number from {lo} to {hi}; got {value!r}")
+
+
+def is_number(value) -> bool:
+    """A finite int or float (not a bool)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value == value and abs(value) != float("inf")

@@ -12,6 +12,7 @@ from .capture import LayerCapture
 from .layer_catalog import find_layer
 from .model_guard import preserved
 from .placement import model_device, model_dtype
+from .precision import autocast_context, resolve_precision
 from .preprocessing import input_tensor, resolve_preprocess
 
 
@@ -53,20 +54,26 @@ def activations(
     return arrays[names[0]] if isinstance(layer, str) else arrays
 
 
-def layer_outputs(model: nn.Module, x: torch.Tensor, names: Sequence[str]) -> dict[str, torch.Tensor]:
+def layer_outputs(
+    model: nn.Module, x: torch.Tensor, names: Sequence[str], *, precision: str = "float32"
+) -> dict[str, torch.Tensor]:
     """Run ``model`` on the batch ``x`` up to the deepest of ``names``; return their outputs.
 
     ``x`` is moved to the model's device and dtype. No autograd; model restored.
+    ``precision`` "bfloat16" (or "auto": bfloat16 where the device has it natively) runs a
+    float32 model under bfloat16 autocast: 2–3x faster on CPUs with AMX, values within ~1 %.
     """
     size = tuple(x.shape[-2:])
     infos = [find_layer(model, name, size) for name in names]
     calls = {info.name: info.calls for info in infos}
-    with preserved(model), torch.no_grad():
-        x = x.to(device=model_device(model), dtype=model_dtype(model))
+    device, dtype = model_device(model), model_dtype(model)
+    chosen = resolve_precision(precision, device) if dtype == torch.float32 else "float32"
+    with preserved(model, freeze=False), torch.no_grad(), autocast_context(chosen, device):
+        x = x.to(device=device, dtype=dtype)
         with LayerCapture(model, names, calls=calls) as capture:
             return capture.run(x)
 
 
-def activations_for_tensor(model: nn.Module, x: torch.Tensor, layer: str) -> np.ndarray:
+def activations_for_tensor(model: nn.Module, x: torch.Tensor, layer: str, *, precision: str = "float32") -> np.ndarray:
     """Activations of ``layer`` for an already preprocessed ``(1, 3, H, W)`` batch, as ``float32 (C, H, W)``."""
-    return layer_outputs(model, x, [layer])[layer][0].float().cpu().numpy()
+    return layer_outputs(model, x, [layer], precision=precision)[layer][0].float().cpu().numpy()

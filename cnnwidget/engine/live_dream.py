@@ -14,6 +14,7 @@ from .capture import LayerCapture
 from .layer_catalog import find_layer
 from .model_guard import preserved
 from .placement import model_device, model_dtype
+from .precision import autocast_context, resolve_precision
 from .preprocessing import Preprocess, resolve_preprocess
 
 
@@ -27,9 +28,12 @@ class FrameDreamer:
         lr: step size, in units of the normalized gradient (pixels in [0, 1]).
         carry: weight of the previous dream in the starting picture of the next frame.
         preprocess: the model's normalization (a :class:`Preprocess`, or ``None`` for the model's own).
+        precision: "auto" (bfloat16 autocast where the device has it natively: ~2x faster on
+            CPUs with AMX), "float32" or "bfloat16"; the picture itself stays float32.
     """
 
-    def __init__(self, model, layer: str, *, steps: int = 3, lr: float = 0.02, carry: float = 0.7, preprocess=None) -> None:
+    def __init__(self, model, layer: str, *, steps: int = 3, lr: float = 0.02, carry: float = 0.7, preprocess=None,
+                 precision: str = "auto") -> None:
         if steps < 1:
             raise ValueError(f"steps must be at least 1, got {steps}")
         if not 0.0 <= carry < 1.0:
@@ -39,6 +43,7 @@ class FrameDreamer:
         self.steps = steps
         self.lr = lr
         self.carry = carry
+        self.precision = resolve_precision(precision, model_device(model))
         transform = resolve_preprocess(preprocess, model)
         self.normalize = transform.normalize if isinstance(transform, Preprocess) else Preprocess().normalize
         self._previous: torch.Tensor | None = None
@@ -49,13 +54,15 @@ class FrameDreamer:
 
     def __call__(self, frame: np.ndarray) -> np.ndarray:
         """Dream ``frame`` (``(H, W, 3)`` uint8) and return the dreamed ``(H, W, 3)`` uint8 picture."""
-        pixels = torch.from_numpy(np.ascontiguousarray(frame)).permute(2, 0, 1)[None].float() / 255.0
+        # (1, H, W, 3) viewed as (1, 3, H, W): channels-last, which CPU convolutions run fastest.
+        pixels = torch.from_numpy(np.ascontiguousarray(frame))[None].permute(0, 3, 1, 2).float() / 255.0
         if self._previous is not None and self._previous.shape == pixels.shape:
             pixels = self.carry * self._previous + (1 - self.carry) * pixels
         info = find_layer(self.model, self.layer, tuple(pixels.shape[-2:]))
         device, dtype = model_device(self.model), model_dtype(self.model)
         pixels = pixels.to(device)
-        with preserved(self.model), torch.enable_grad():
+        autocast = self.precision if dtype == torch.float32 else "float32"
+        with preserved(self.model), torch.enable_grad(), autocast_context(autocast, device):
             with LayerCapture(self.model, [self.layer], calls={self.layer: info.calls}) as capture:
                 for _ in range(self.steps):
                     pixels = pixels.detach().requires_grad_(True)

@@ -13,6 +13,10 @@ from contextlib import nullcontext
 import torch
 
 
+PRECISIONS = ("auto", "float32", "bfloat16")
+"""Accepted precision names."""
+
+
 def bf16_native(device: torch.device) -> bool:
     """Whether ``device`` has native bfloat16 matrix multiplication."""
     if device.type == "cuda":

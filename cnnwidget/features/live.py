@@ -12,13 +12,19 @@ from PIL import Image
 from .. import protocol
 from ..engine.activations import activations_for_tensor
 from ..engine.live_dream import FrameDreamer
+from ..engine.precision import PRECISIONS
 from ..engine.preprocessing import Preprocess, input_tensor
 from ..engine.receptive_field import receptive_field
 from ..engine.top_crops import TopCrops
 from ..live_stats import LiveStats
+from ..option_checks import check_whole_numbers, is_number, merged_options
+from ..quiet_frames import quiet_frames, release
 
 TOP_CROPS_EVERY_S = 0.5
 """The strip of top crops is re-sent at most this often."""
+
+LIVE_DEFAULTS = {"dream_steps": 2, "dream_lr": 0.03, "carry": 0.7, "top_k": 9, "precision": "auto"}
+"""Default ``live_options``."""
 
 
 class LiveFeature(traitlets.HasTraits):
@@ -26,16 +32,32 @@ class LiveFeature(traitlets.HasTraits):
 
     live_mode = traitlets.Unicode("maps", help="'maps' (activation grid per frame) or 'dream' (live DeepDream).").tag(sync=True)
     live_options = traitlets.Dict(
-        {"dream_steps": 2, "dream_lr": 0.03, "carry": 0.7, "top_k": 9},
-        help="Live DeepDream steps per frame, step size, carry-over of the previous dream; K of the top crops.",
+        dict(LIVE_DEFAULTS),
+        help="dream_steps (gradient steps per dreamed frame), dream_lr (step size), carry (weight of the "
+        "previous dream, 0..<1), top_k (top crops kept), precision ('auto': bfloat16 where the CPU/GPU "
+        "has it natively, else 'float32'; or 'float32' / 'bfloat16').",
     ).tag(sync=True)
     top_crops = traitlets.Bytes(b"", help="JPEG strip of the selected unit's top-K crops seen so far, strongest first.").tag(sync=True)
     top_crops_meta = traitlets.Dict(help="{unit, values, tile} describing `top_crops`.").tag(sync=True)
     input_size = traitlets.Int(224, help="Side in px of the square frames the browser sends (the model's input size).").tag(sync=True)
 
+    @traitlets.validate("live_options")
+    def _valid_live_options(self, proposal) -> dict:
+        opts = merged_options(proposal["value"], LIVE_DEFAULTS, "live")
+        check_whole_numbers(opts, {"dream_steps": (1, 50), "top_k": (1, 64)}, "live_options ")
+        lr, carry = opts["dream_lr"], opts["carry"]
+        if not is_number(lr) or not 0 < lr <= 1:
+            raise ValueError(f"live_options dream_lr must be a number in (0, 1]; got {lr!r}")
+        if not is_number(carry) or not 0 <= carry < 1:
+            raise ValueError(f"live_options carry must be a number in [0, 1) (the previous dream's weight); got {carry!r}")
+        if opts["precision"] not in PRECISIONS:
+            raise ValueError(f"live_options precision must be one of {PRECISIONS}; got {opts['precision']!r}")
+        return opts
+
     def _init_live(self) -> None:
         self._stats = LiveStats()
         self._dreamer: FrameDreamer | None = None
+        self._dreamer_key: tuple = ()
         self._tracker: TopCrops | None = None
         self._last_frame: np.ndarray | None = None
         self._crops_sent = 0.0
@@ -44,6 +66,14 @@ class LiveFeature(traitlets.HasTraits):
         self._handlers[protocol.FREEZE] = lambda m: self.freeze()
         self._handlers[protocol.LIVE_STOP] = lambda m: self._reset_live()
         self.on_select(lambda unit: self._reset_tracker())
+        comm = getattr(self, "comm", None)
+        if comm is not None:
+            quiet_frames(comm.comm_id)  # no busy/idle flicker in the notebook per frame
+
+    def _close_live(self) -> None:
+        comm = getattr(self, "comm", None)
+        if comm is not None:
+            release(comm.comm_id)
 
     # ----- public API ---------------------------------------------------------------------------
 
@@ -96,7 +126,8 @@ class LiveFeature(traitlets.HasTraits):
             result = {"dream": dreamed}
             buffers.append(protocol.encode_jpeg(Image.fromarray(dreamed), quality=85))
         else:
-            acts = activations_for_tensor(self.model, self._live_tensor(rgb), self.layer)
+            acts = activations_for_tensor(self.model, self._live_tensor(rgb), self.layer,
+                                          precision=self.live_options["precision"])
             payload, shape = protocol.encode_grid(acts)
             content.update(shape)
             buffers.append(payload)
@@ -118,27 +149,32 @@ class LiveFeature(traitlets.HasTraits):
 
     def _live_tensor(self, rgb: np.ndarray) -> torch.Tensor:
         if isinstance(self._preprocess, Preprocess) and rgb.shape[0] == rgb.shape[1] == self._preprocess.size:
-            pixels = torch.from_numpy(np.array(rgb)).permute(2, 0, 1)[None].float() / 255.0
+            # (1, H, W, 3) viewed as (1, 3, H, W): channels-last with canonical strides, no copy.
+            pixels = torch.from_numpy(np.array(rgb))[None].permute(0, 3, 1, 2).float() / 255.0
             x = self._preprocess.normalize(pixels)
         else:
             x = input_tensor(Image.fromarray(rgb), self._preprocess)
-        # Channels-last input: CPU convolutions run ~15% faster (bench_live.py), same values.
-        return x.contiguous(memory_format=torch.channels_last)
+        # Channels-last input: the convolutions' outputs stay channels-last, which CPU kernels
+        # (convolution, max-pooling: 10x) run much faster. A batch of one needs an explicit copy:
+        # `.contiguous(channels_last)` keeps odd strides that count as both layouts.
+        out = torch.empty(x.shape, dtype=x.dtype, device=x.device, memory_format=torch.channels_last)
+        return out.copy_(x)
 
     def _dreamer_for(self) -> FrameDreamer:
         opts = self.live_options
-        wanted = (self.layer, opts.get("dream_steps", 2), opts.get("dream_lr", 0.03), opts.get("carry", 0.7))
-        if self._dreamer is None or (self._dreamer.layer, self._dreamer.steps, self._dreamer.lr, self._dreamer.carry) != wanted:
-            self._dreamer = FrameDreamer(self.model, wanted[0], steps=int(wanted[1]), lr=float(wanted[2]),
-                                         carry=float(wanted[3]), preprocess=self._preprocess)
+        wanted = (self.layer, opts["dream_steps"], opts["dream_lr"], opts["carry"], opts["precision"])
+        if self._dreamer is None or self._dreamer_key != wanted:
+            self._dreamer = FrameDreamer(self.model, self.layer, steps=int(wanted[1]), lr=float(wanted[2]),
+                                         carry=float(wanted[3]), preprocess=self._preprocess, precision=wanted[4])
+            self._dreamer_key = wanted
         return self._dreamer
 
     def _offer_crop(self, rgb: np.ndarray, acts: np.ndarray) -> None:
         if len(self.selected) != 2 or self.selected[0] != self.layer:
             return
-        if self._tracker is None:
+        if self._tracker is None or self._tracker.k != self.live_options["top_k"]:
             side = receptive_field(self.model, self.layer, rgb.shape[0])
-            self._tracker = TopCrops(k=int(self.live_options.get("top_k", 9)), side=side)
+            self._tracker = TopCrops(k=int(self.live_options["top_k"]), side=side)
         kept = self._tracker.offer(rgb, acts[self.selected[1]])
         now = time.monotonic()
         if kept and now - self._crops_sent >= TOP_CROPS_EVERY_S:

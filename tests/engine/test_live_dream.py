@@ -27,3 +27,16 @@ def test_dreaming_raises_the_layer_energy_and_carries_over_frames(photo):
     # the second frame starts from the first dream: it drifts further from the camera
     assert np.abs(second.astype(int) - frame).mean() > np.abs(first.astype(int) - frame).mean()
     assert_same_state(before, model_state(model))
+
+
+def test_both_precisions_dream_alike_and_leave_the_model_alone(photo):
+    model = torchvision.models.resnet18().eval()
+    frame = np.ascontiguousarray(photo[:96, :96])
+    before = model_state(model)
+    dreams = {p: FrameDreamer(model, "layer2", steps=2, lr=0.03, precision=p)(frame) for p in ("float32", "bfloat16")}
+    for dream in dreams.values():
+        assert layer_energy(model, dream, "layer2") > layer_energy(model, frame, "layer2")
+    change = {p: d.astype(int) - frame for p, d in dreams.items()}
+    # the same direction of change: bfloat16 only perturbs the gradient a little
+    assert np.corrcoef(change["float32"].ravel(), change["bfloat16"].ravel())[0, 1] > 0.8
+    assert_same_state(before, model_state(model))

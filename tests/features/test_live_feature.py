@@ -38,6 +38,7 @@ def moving_frame(i: int) -> np.ndarray:
 
 
 def test_a_frame_comes_back_as_the_grid_of_its_activations(explorer, model):
+    explorer.live_options = {"precision": "float32"}
     rgb = moving_frame(0)
     explorer._on_browser_message(explorer, *frame_message(rgb, 7, latency_ms=40.0))
     content, buffers = explorer.sent[-1]
@@ -47,6 +48,44 @@ def test_a_frame_comes_back_as_the_grid_of_its_activations(explorer, model):
     exact = activations(model, rgb, "layer3")
     assert np.abs(approx - exact).max() <= (exact.max() - exact.min()) / 255 + 1e-4
     assert explorer.live_stats["frames"] == 1 and explorer.live_stats["latency_ms_p50"] == 40.0
+
+
+def test_live_maps_run_in_bfloat16_where_native_and_stay_close_to_float32(explorer, model):
+    rgb = moving_frame(4)
+    explorer._on_browser_message(explorer, *frame_message(rgb, 1))  # default precision: "auto"
+    _, fast = protocol.decode_grid(explorer.sent[-1][1][0], 256, 14, 14)
+    exact = activations(model, rgb, "layer3")
+    span = exact.max() - exact.min()
+    assert np.abs(fast - exact).max() <= 0.03 * span
+    assert np.corrcoef(fast.ravel(), exact.ravel())[0, 1] > 0.999
+
+
+def test_live_frames_go_in_channels_last(explorer):
+    x = explorer._live_tensor(moving_frame(1))
+    assert x.shape == (1, 3, 224, 224) and x.stride() == (3 * 224 * 224, 1, 3 * 224, 3)
+
+
+@pytest.mark.parametrize(
+    "options, match",
+    [
+        ({"dream_steps": 0}, "dream_steps must be a whole number from 1 to 50"),
+        ({"top_k": 2.5}, "top_k must be a whole number"),
+        ({"dream_lr": -0.1}, r"dream_lr must be a number in \(0, 1\]"),
+        ({"carry": 1.0}, r"carry must be a number in \[0, 1\)"),
+        ({"precision": "fp8"}, "precision must be one of"),
+        ({"steps": 3}, "unknown live option"),
+    ],
+)
+def test_bad_live_options_are_refused_with_the_fix(explorer, options, match):
+    before = dict(explorer.live_options)
+    with pytest.raises(ValueError, match=match):
+        explorer.live_options = options
+    assert explorer.live_options == before
+
+
+def test_partial_live_options_keep_the_other_defaults(explorer):
+    explorer.live_options = {"top_k": 4}
+    assert explorer.live_options["top_k"] == 4 and explorer.live_options["dream_steps"] == 2
 
 
 def test_different_frames_give_different_grids(explorer):
@@ -99,8 +138,19 @@ def test_freeze_makes_the_last_frame_the_input_and_top_crops_follow_the_unit(exp
 
 
 def test_feed_from_python_accepts_opencv_bgr_frames(explorer, model):
+    explorer.live_options = {"precision": "float32"}
     rgb = moving_frame(5)
     out = explorer.feed(rgb[..., ::-1], bgr=True)
     np.testing.assert_allclose(out["activations"], activations(model, rgb, "layer3"), atol=1e-4)
     content, buffers = explorer.sent[-1]
     assert content["frame_included"] and len(buffers) == 2
+
+
+def test_a_new_top_k_applies_to_the_strip(explorer):
+    explorer.selected = ("layer3", 4)
+    explorer._on_browser_message(explorer, *frame_message(moving_frame(0), 0))
+    explorer.live_options = {"top_k": 2}
+    for i in range(1, 6):
+        explorer._crops_sent = 0.0  # no rate limit in the test
+        explorer._on_browser_message(explorer, *frame_message(moving_frame(i), i))
+    assert len(explorer.top_crops_meta["values"]) == 2
