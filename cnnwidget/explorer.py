@@ -160,9 +160,14 @@ class CNNExplorer(AtlasFeature, MaximizeFeature, DreamFeature, AttributionFeatur
         try:
             message = protocol.parse_browser_message(content, buffers)
             self._handlers[message.type](message)
-        except (protocol.ProtocolError, ImageError, LayerError, ValueError, TypeError, KeyError, traitlets.TraitError) as err:
-            self.error = str(err)
         except Exception as err:  # never let a browser message crash the kernel
+            self._show_error(err)
+
+    def _show_error(self, err: BaseException) -> None:
+        """Show ``err`` in the widget: its own text for the errors that name a fix."""
+        if isinstance(err, (protocol.ProtocolError, ImageError, LayerError, ValueError, TypeError, KeyError, traitlets.TraitError)):
+            self.error = str(err)
+        else:
             self.error = f"unexpected error: {err.__class__.__name__}: {err}"
 
     def _check_layer(self, name: str):

@@ -83,6 +83,7 @@ def test_thousand_bad_messages_never_crash_and_each_is_explained(photo):
         ex.error = ""
         content, buffers = random_message(rng, payloads)
         ex._on_browser_message(ex, content, buffers)
+        assert ex._live_worker.wait_idle(timeout=60)  # frames and freezes are handled on the live thread
         if ex.error:
             explained += 1
             assert "unexpected error" not in ex.error, ex.error

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from concurrent.futures import wait
 
 import numpy as np
 import torch
@@ -17,13 +18,17 @@ from ..engine.preprocessing import Preprocess, input_tensor
 from ..engine.receptive_field import receptive_field
 from ..engine.top_crops import TopCrops
 from ..live_stats import LiveStats
+from ..live_worker import LiveWorker, default_threads
 from ..option_checks import check_whole_numbers, is_number, merged_options
 from ..quiet_frames import quiet_frames, release
 
 TOP_CROPS_EVERY_S = 0.5
 """The strip of top crops is re-sent at most this often."""
 
-LIVE_DEFAULTS = {"dream_steps": 2, "dream_lr": 0.03, "carry": 0.7, "top_k": 9, "precision": "auto"}
+HANDLER_WAIT_S = 1.0
+"""How long a frame message's handler waits for the answer to go out (see ``_on_frame``)."""
+
+LIVE_DEFAULTS = {"dream_steps": 2, "dream_lr": 0.03, "carry": 0.7, "top_k": 9, "precision": "auto", "threads": "auto"}
 """Default ``live_options``."""
 
 
@@ -35,7 +40,8 @@ class LiveFeature(traitlets.HasTraits):
         dict(LIVE_DEFAULTS),
         help="dream_steps (gradient steps per dreamed frame), dream_lr (step size), carry (weight of the "
         "previous dream, 0..<1), top_k (top crops kept), precision ('auto': bfloat16 where the CPU/GPU "
-        "has it natively, else 'float32'; or 'float32' / 'bfloat16').",
+        "has it natively, else 'float32'; or 'float32' / 'bfloat16'), threads (torch threads of the live "
+        "thread: 'auto' is 1 on machines with up to 4 cores, where the browser needs the others).",
     ).tag(sync=True)
     top_crops = traitlets.Bytes(b"", help="JPEG strip of the selected unit's top-K crops seen so far, strongest first.").tag(sync=True)
     top_crops_meta = traitlets.Dict(help="{unit, values, tile} describing `top_crops`.").tag(sync=True)
@@ -52,7 +58,15 @@ class LiveFeature(traitlets.HasTraits):
             raise ValueError(f"live_options carry must be a number in [0, 1) (the previous dream's weight); got {carry!r}")
         if opts["precision"] not in PRECISIONS:
             raise ValueError(f"live_options precision must be one of {PRECISIONS}; got {opts['precision']!r}")
+        if opts["threads"] != "auto":
+            check_whole_numbers(opts, {"threads": (1, 256)}, "live_options ")
         return opts
+
+    @traitlets.observe("live_options")
+    def _live_options_changed(self, change) -> None:
+        threads = change["new"]["threads"]
+        if hasattr(self, "_live_worker"):
+            self._live_worker.set_threads(default_threads() if threads == "auto" else threads)
 
     def _init_live(self) -> None:
         self._stats = LiveStats()
@@ -62,15 +76,17 @@ class LiveFeature(traitlets.HasTraits):
         self._last_frame: np.ndarray | None = None
         self._crops_sent = 0.0
         self.input_size = self._preprocess.size if isinstance(self._preprocess, Preprocess) else 224
+        self._live_worker = LiveWorker(on_error=self._show_error)
         self._handlers[protocol.FRAME] = self._on_frame
-        self._handlers[protocol.FREEZE] = lambda m: self.freeze()
-        self._handlers[protocol.LIVE_STOP] = lambda m: self._reset_live()
+        self._handlers[protocol.FREEZE] = lambda m: self._live_worker.submit(self.freeze)
+        self._handlers[protocol.LIVE_STOP] = lambda m: self._live_worker.submit(self._reset_live)
         self.on_select(lambda unit: self._reset_tracker())
         comm = getattr(self, "comm", None)
         if comm is not None:
             quiet_frames(comm.comm_id)  # no busy/idle flicker in the notebook per frame
 
     def _close_live(self) -> None:
+        self._live_worker.close(timeout=1.0)
         comm = getattr(self, "comm", None)
         if comm is not None:
             release(comm.comm_id)
@@ -99,7 +115,10 @@ class LiveFeature(traitlets.HasTraits):
 
         pil = load_image(frame)
         rgb = np.asarray(self._live_crop(pil))
-        return self._process(rgb, frame_id=-1, t=0.0, latency=None, echo_frame=True)
+        job = self._live_worker.submit(lambda: self._process(rgb, frame_id=-1, t=0.0, latency=None, echo_frame=True))
+        if job.cancelled():
+            raise RuntimeError("this explorer is closed: make a new CNNExplorer to feed frames")
+        return job.result()
 
     def freeze(self) -> None:
         """Make the last live frame the explorer's input image (then click a unit to maximize it)."""
@@ -113,8 +132,18 @@ class LiveFeature(traitlets.HasTraits):
         c = message.content
         rgba = np.frombuffer(message.buffers[0], dtype=np.uint8).reshape(c["height"], c["width"], 4)
         latency = c.get("latency_ms")
-        self._process(np.ascontiguousarray(rgba[..., :3]), frame_id=c["id"], t=c.get("t", 0.0),
-                      latency=latency if isinstance(latency, (int, float)) else None)
+        rgb = np.ascontiguousarray(rgba[..., :3])
+        job = self._live_worker.submit(
+            lambda: self._process(rgb, frame_id=c["id"], t=c.get("t", 0.0),
+                                  latency=latency if isinstance(latency, (int, float)) else None),
+            frame=True,
+        )
+        # Return once the answer is sent, so that it leaves before the kernel's "idle" status for
+        # this message. The other order costs ~40 ms a frame: Jupyter's server writes to the browser
+        # without TCP_NODELAY, and a small message just ahead holds the answer back until the
+        # browser acknowledges it (Nagle's algorithm against delayed ACKs). A slow frame
+        # (> HANDLER_WAIT_S) is left to finish on its own: the kernel stays responsive.
+        wait([job], timeout=HANDLER_WAIT_S)
 
     def _process(self, rgb: np.ndarray, *, frame_id: int, t: float, latency, echo_frame: bool = False) -> dict:
         start = time.perf_counter()

@@ -4,11 +4,13 @@ import io
 
 import numpy as np
 import pytest
+import torch
 import torchvision
 from PIL import Image
 
 from cnnwidget import CNNExplorer, protocol
 from cnnwidget.engine import activations
+from cnnwidget.live_worker import default_threads
 
 
 @pytest.fixture(scope="module")
@@ -23,6 +25,12 @@ def explorer(model, photo):
     ex.send = lambda content, buffers=None: ex.sent.append((content, buffers))
     yield ex
     ex.close()
+
+
+def deliver(explorer, content, buffers):
+    """A browser message, as the comm hands it over; then wait for the live worker to handle it."""
+    explorer._on_browser_message(explorer, content, buffers)
+    assert explorer._live_worker.wait_idle(timeout=60)
 
 
 def frame_message(rgb: np.ndarray, frame_id: int, **extra):
@@ -40,7 +48,7 @@ def moving_frame(i: int) -> np.ndarray:
 def test_a_frame_comes_back_as_the_grid_of_its_activations(explorer, model):
     explorer.live_options = {"precision": "float32"}
     rgb = moving_frame(0)
-    explorer._on_browser_message(explorer, *frame_message(rgb, 7, latency_ms=40.0))
+    deliver(explorer, *frame_message(rgb, 7, latency_ms=40.0))
     content, buffers = explorer.sent[-1]
     assert content["type"] == protocol.LIVE_RESULT and content["id"] == 7 and content["t"] == 123.0
     assert (content["channels"], content["height"], content["width"]) == (256, 14, 14)
@@ -52,7 +60,7 @@ def test_a_frame_comes_back_as_the_grid_of_its_activations(explorer, model):
 
 def test_live_maps_run_in_bfloat16_where_native_and_stay_close_to_float32(explorer, model):
     rgb = moving_frame(4)
-    explorer._on_browser_message(explorer, *frame_message(rgb, 1))  # default precision: "auto"
+    deliver(explorer, *frame_message(rgb, 1))  # default precision: "auto"
     _, fast = protocol.decode_grid(explorer.sent[-1][1][0], 256, 14, 14)
     exact = activations(model, rgb, "layer3")
     span = exact.max() - exact.min()
@@ -74,6 +82,7 @@ def test_live_frames_go_in_channels_last(explorer):
         ({"carry": 1.0}, r"carry must be a number in \[0, 1\)"),
         ({"precision": "fp8"}, "precision must be one of"),
         ({"steps": 3}, "unknown live option"),
+        ({"threads": 0}, "threads must be a whole number from 1 to 256"),
     ],
 )
 def test_bad_live_options_are_refused_with_the_fix(explorer, options, match):
@@ -88,9 +97,16 @@ def test_partial_live_options_keep_the_other_defaults(explorer):
     assert explorer.live_options["top_k"] == 4 and explorer.live_options["dream_steps"] == 2
 
 
+def test_the_live_thread_computes_with_the_chosen_thread_count(explorer):
+    explorer.live_options = {"threads": 2}
+    assert explorer._live_worker.submit(torch.get_num_threads).result(timeout=10) == 2
+    explorer.live_options = {"threads": "auto"}
+    assert explorer._live_worker.submit(torch.get_num_threads).result(timeout=10) == default_threads()
+
+
 def test_different_frames_give_different_grids(explorer):
     for i in range(3):
-        explorer._on_browser_message(explorer, *frame_message(moving_frame(i), i))
+        deliver(explorer, *frame_message(moving_frame(i), i))
     grids = [b[0] for c, b in explorer.sent if c["type"] == protocol.LIVE_RESULT]
     assert len(set(grids)) == 3
     assert explorer.live_stats["frames"] == 3 and explorer.live_stats["fps"] > 0
@@ -105,9 +121,9 @@ def test_different_frames_give_different_grids(explorer):
     ],
 )
 def test_malformed_frames_are_refused_and_the_stream_goes_on(explorer, content, buffers, match):
-    explorer._on_browser_message(explorer, content, buffers)
+    deliver(explorer, content, buffers)
     assert match in explorer.error
-    explorer._on_browser_message(explorer, *frame_message(moving_frame(1), 2))
+    deliver(explorer, *frame_message(moving_frame(1), 2))
     assert explorer.sent[-1][0]["id"] == 2
 
 
@@ -115,7 +131,7 @@ def test_dream_mode_returns_frames_that_differ_from_the_camera(explorer):
     explorer.live_mode = "dream"
     explorer.live_options = {**explorer.live_options, "dream_steps": 2}
     rgb = moving_frame(2)
-    explorer._on_browser_message(explorer, *frame_message(rgb, 3))
+    deliver(explorer, *frame_message(rgb, 3))
     content, buffers = explorer.sent[-1]
     assert content["mode"] == "dream"
     dreamed = np.asarray(Image.open(io.BytesIO(buffers[0])))
@@ -125,13 +141,13 @@ def test_dream_mode_returns_frames_that_differ_from_the_camera(explorer):
 def test_freeze_makes_the_last_frame_the_input_and_top_crops_follow_the_unit(explorer):
     explorer.selected = ("layer3", 4)
     for i in range(4):
-        explorer._on_browser_message(explorer, *frame_message(moving_frame(i), i))
+        deliver(explorer, *frame_message(moving_frame(i), i))
     meta = explorer.top_crops_meta
     assert meta["unit"] == ["layer3", 4] and 1 <= len(meta["values"]) <= 9
     assert meta["values"] == sorted(meta["values"], reverse=True)
     strip = Image.open(io.BytesIO(explorer.top_crops))
     assert strip.size == (64 * len(meta["values"]), 64)
-    explorer._on_browser_message(explorer, {"type": "freeze"}, [])
+    deliver(explorer, {"type": "freeze"}, [])
     assert explorer.image_name == "frozen frame"
     frozen = np.asarray(explorer.input_image).astype(int)
     assert np.abs(frozen - moving_frame(3)).mean() < 3
@@ -148,9 +164,9 @@ def test_feed_from_python_accepts_opencv_bgr_frames(explorer, model):
 
 def test_a_new_top_k_applies_to_the_strip(explorer):
     explorer.selected = ("layer3", 4)
-    explorer._on_browser_message(explorer, *frame_message(moving_frame(0), 0))
+    deliver(explorer, *frame_message(moving_frame(0), 0))
     explorer.live_options = {"top_k": 2}
     for i in range(1, 6):
         explorer._crops_sent = 0.0  # no rate limit in the test
-        explorer._on_browser_message(explorer, *frame_message(moving_frame(i), i))
+        deliver(explorer, *frame_message(moving_frame(i), i))
     assert len(explorer.top_crops_meta["values"]) == 2
