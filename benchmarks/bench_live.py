@@ -7,7 +7,7 @@ Measures, as the user sees them on the widget's HUD (data-testid="live-stats"):
 plus the kernel's own time per frame (``ex.live_stats["kernel_ms_p50"]``), which tells the
 kernel's share from the rest (transport, decoding and drawing in the browser).
 
-The fake camera runs at about 30 fps, the ceiling. Browser and kernel share this machine.
+The fake camera is set to 30 fps (live_harness.CAMERA_FPS; Chromium defaults to 20), the ceiling. Browser and kernel share this machine.
 
 Run:  .venv/bin/python benchmarks/bench_live.py [--seconds 20] [--record]
       (--record appends the figures to benchmarks/RESULTS.md)
@@ -27,8 +27,8 @@ from live_harness import REPO, live_session, machine  # noqa: E402
 GOALS = {"maps_fps": 25.0, "maps_p50_ms": 60.0, "dream_fps": 5.0}
 
 
-def run(seconds: float, warmup: float, threads: int | None) -> dict:
-    with live_session(layer="layer3", kernel_threads=threads) as s:
+def run(seconds: float, warmup: float, threads: int | None, detached: bool, live_options: dict) -> dict:
+    with live_session(layer="layer3", kernel_threads=threads, detached=detached, live_options=live_options) as s:
         s.start()
         s.page.wait_for_timeout(warmup * 1000)
         maps = s.measure(seconds)
@@ -76,10 +76,16 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0, help="measurement per mode (default 20)")
     parser.add_argument("--warmup", type=float, default=4.0, help="seconds before measuring each mode (default 4)")
     parser.add_argument("--threads", type=int, default=None, help="OMP_NUM_THREADS of the kernel (default: torch's)")
+    parser.add_argument("--live-threads", type=int, default=None,
+                        help="live_options['threads'] of the explorer (default: 'auto')")
+    parser.add_argument("--precision", default=None, help="live_options['precision'] (default: 'auto')")
+    parser.add_argument("--attached", action="store_true",
+                        help="keep Playwright attached while measuring (it then costs Chromium CPU per frame)")
     parser.add_argument("--record", action="store_true", help="append the figures to benchmarks/RESULTS.md")
     args = parser.parse_args()
     where = machine()
-    result = run(args.seconds, args.warmup, args.threads)
+    options = {k: v for k, v in (("threads", args.live_threads), ("precision", args.precision)) if v is not None}
+    result = run(args.seconds, args.warmup, args.threads, not args.attached, options)
     command = ".venv/bin/python benchmarks/bench_live.py " + " ".join(a for a in sys.argv[1:] if a != "--record")
     text = report(result, command.strip(), where)
     print(text)

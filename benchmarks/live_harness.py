@@ -2,7 +2,7 @@
 
 Uses the e2e suite's settings (tests/e2e/conftest.py: Chromium flags, Lab settings, kernelspec)
 so benchmarks and tests run the same way. Chromium is Debian's (/usr/bin/chromium); the fake
-camera shows a moving test pattern at about 30 fps, which caps the frame rate at 30.
+camera shows a moving test pattern at CAMERA_FPS (30), which caps the frame rate.
 """
 
 from __future__ import annotations
@@ -25,6 +25,12 @@ sys.path.insert(0, str(REPO))
 import nbformat  # noqa: E402
 
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, KERNELSPEC, LAB_SETTINGS  # noqa: E402
+
+CAMERA_FPS = 30
+"""Frame rate of the fake camera, as a typical webcam's. Chromium's fake device runs at 20 fps
+unless told otherwise, which would cap every live figure at 20."""
+BROWSER_ARGS = [f"--use-fake-device-for-media-stream=fps={CAMERA_FPS}" if a == "--use-fake-device-for-media-stream" else a
+                for a in CHROMIUM_ARGS]
 
 HUD_JS = """() => {
   const d = document.querySelector('[data-testid=live-stats]').dataset;
@@ -85,8 +91,25 @@ def build_bundle() -> None:
 class LiveSession:
     """An open notebook whose first cell shows ``CNNExplorer`` (resnet18, random weights, ``layer``)."""
 
-    def __init__(self, page, server_url: str, root: Path, name: str):
+    def __init__(self, page, server_url: str, root: Path, name: str, reattach=None):
         self.page, self.url, self.root, self.name = page, server_url, root, name
+        self._reattach = reattach  # detached mode: () -> (detach, page) for a fresh CDP connection
+        self._detach = None
+
+    def detach(self) -> None:
+        """Drop the automation connection while measuring (detached mode only).
+
+        An attached Playwright driver has Chromium copy every WebSocket frame (base64 of the
+        200 KB camera frames) into its protocol events, CPU a user's browser never spends.
+        """
+        if self._reattach is not None and self._detach is None:
+            self._detach = self._reattach.pop("detach")
+            self._detach()
+
+    def attach(self) -> None:
+        if self._reattach is not None and self._detach is not None:
+            self._detach = None
+            self._reattach["detach"], self.page = self._reattach["connect"]()
 
     # ----- notebook -----
     def run_cell(self, index: int, timeout_s: float = 300) -> str:
@@ -136,11 +159,18 @@ class LiveSession:
         cpu0 = cpu_seconds()
         first = self.hud()
         samples = [first]
+        if self._reattach is not None:  # detached: one reading at each end
+            self.detach()
+            time.sleep(seconds)
+            cpu1 = cpu_seconds()
+            self.attach()
+            samples.append(self.hud())
         while samples[-1]["now"] - first["now"] < seconds * 1000:
             self.page.wait_for_timeout(sample_s * 1000)
             samples.append(self.hud())
         last = samples[-1]
-        cpu1 = cpu_seconds()
+        if self._reattach is None:
+            cpu1 = cpu_seconds()
         latencies = sorted(s["latency"] for s in samples[1:] if s["latency"] is not None)
         frames = last["frames"] - first["frames"]
         return {
@@ -155,10 +185,12 @@ class LiveSession:
 
 
 @contextmanager
-def live_session(layer: str = "layer3", setup: str = "", kernel_threads: int | None = None, headless: bool = True):
+def live_session(layer: str = "layer3", setup: str = "", kernel_threads: int | None = None, headless: bool = True,
+                 detached: bool = False, live_options: dict | None = None):
     """JupyterLab + Chromium with the explorer shown; yields a :class:`LiveSession`.
 
-    ``setup`` is extra Python run in the first cell before the explorer is made;
+    ``setup`` is extra Python run in the first cell before the explorer is made; ``live_options``
+    are set on the explorer; ``detached``: measure with Playwright disconnected (LiveSession.detach);
     ``kernel_threads`` sets OMP_NUM_THREADS for the kernel (None: leave torch's default).
     """
     from playwright.sync_api import sync_playwright
@@ -201,7 +233,8 @@ def live_session(layer: str = "layer3", setup: str = "", kernel_threads: int | N
                     time.sleep(0.25)
             cells = [
                 "import json, os, torch, torchvision\nfrom cnnwidget import CNNExplorer\n" + setup +
-                f"\ntorch.manual_seed(0)\nex = CNNExplorer(torchvision.models.resnet18(), layer={layer!r}, auto_maximize=False)\nex",
+                f"\ntorch.manual_seed(0)\nex = CNNExplorer(torchvision.models.resnet18(), layer={layer!r}, auto_maximize=False)\n"
+                f"ex.live_options = {live_options or {}!r}\nex",
                 "import psutil\nprint(json.dumps({**ex.live_stats, 'rss_mb': psutil.Process().memory_info().rss / 2**20, "
                 "'threads': torch.get_num_threads(), 'pid': os.getpid()}))",
             ]
@@ -209,18 +242,31 @@ def live_session(layer: str = "layer3", setup: str = "", kernel_threads: int | N
                                           metadata={"kernelspec": KERNELSPEC, "language_info": {"name": "python"}})
             nbformat.write(nb, root / "live_bench.ipynb")
             with sync_playwright() as p:
-                browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=headless, args=CHROMIUM_ARGS)
-                context = browser.new_context(permissions=["camera"], viewport={"width": 1400, "height": 1000})
-                page = context.new_page()
-                page.goto(f"{url}/lab/tree/live_bench.ipynb?reset")
+                reattach = None
+                if detached:
+                    reattach, page, chromium = _own_chromium(p, base, f"{url}/lab/tree/live_bench.ipynb?reset", headless)
+                    browser = None
+                else:
+                    browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=headless, args=BROWSER_ARGS)
+                    context = browser.new_context(permissions=["camera"], viewport={"width": 1400, "height": 1000})
+                    page = context.new_page()
+                    page.goto(f"{url}/lab/tree/live_bench.ipynb?reset")
                 page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=120_000)
                 _wait_kernel_idle(url, "live_bench.ipynb")
-                session = LiveSession(page, url, root, "live_bench.ipynb")
+                session = LiveSession(page, url, root, "live_bench.ipynb", reattach)
                 session.run_cell(0)
                 page.get_by_test_id("activation-grid").get_by_test_id("unit").first.wait_for(timeout=240_000)
                 page.get_by_test_id("live-view").scroll_into_view_if_needed()
-                yield session
-                browser.close()
+                try:
+                    yield session
+                finally:
+                    if browser is not None:
+                        browser.close()
+                    else:
+                        session.attach()
+                        reattach["detach"]()
+                        chromium.terminate()
+                        chromium.wait(timeout=15)
         finally:
             try:
                 urllib.request.urlopen(urllib.request.Request(url + "/api/shutdown", method="POST"), timeout=5)
@@ -229,6 +275,34 @@ def live_session(layer: str = "layer3", setup: str = "", kernel_threads: int | N
                 os.killpg(lab.pid, 15)
                 lab.wait(timeout=15)
             log.close()
+
+
+def _own_chromium(p, base: Path, url: str, headless: bool):
+    """Chromium started by us with a DevTools port, so Playwright can disconnect and reconnect."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    args = [str(CHROMIUM), *BROWSER_ARGS, "--use-fake-ui-for-media-stream", f"--remote-debugging-port={port}",
+            f"--user-data-dir={base / 'chromium'}", "--window-size=1400,1000", "--headless=new" if headless else "", url]
+    chromium = subprocess.Popen([a for a in args if a], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def connect():
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                browser = p.chromium.connect_over_cdp(f"http://127.0.0.1:{port}")
+                break
+            except Exception:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.25)
+        pages = [pg for ctx in browser.contexts for pg in ctx.pages if "/lab" in pg.url]
+        return browser.close, pages[0]
+
+    detach, page = connect()
+    return {"detach": detach, "connect": connect}, page, chromium
 
 
 def _wait_kernel_idle(url: str, name: str, timeout: float = 120) -> None:
