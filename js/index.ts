@@ -31,7 +31,7 @@ export const RIGHT: PanelFactory[] = [inputPanel, livePanel, unitDetail, attribu
 export const TRAITS = [
   "layers", "layer", "selected", "normalization", "colormap", "sort",
   "grid", "grid_meta", "image", "image_name", "samples", "error",
-  "live_mode", "top_crops", "top_crops_meta", "input_size",
+  "live_mode", "live_options", "top_crops", "top_crops_meta", "input_size",
   "maximize_options", "maximize_state", "maximized_image", "neuron", "auto_maximize",
   "show_attribution", "attribution", "attribution_meta", "dream_options", "dream_state", "dream_image",
 ];

@@ -6,11 +6,12 @@
 // grid is redrawn from each answer (ctx.showLiveGrid) without touching the `grid` trait.
 // Frames pushed from Python (`ex.feed`, answers with `frame_included`) are shown the same way,
 // with the frame itself in place of the video, while the camera is not streaming.
-// Also: the HUD (liveHud.ts) and the strip of the selected unit's top-activating crops.
+// Also: the HUD (liveHud.ts), the live options (liveOptions.ts) and the strip of the selected unit's top-activating crops.
 import { lut } from "./colormap";
 import { Disposer, fmt, h, listen, setOptions } from "./dom";
 import { FramePump, type Flight } from "./framePump";
 import { LiveMeter, liveHud } from "./liveHud";
+import { liveOptions } from "./liveOptions";
 import { paintTile } from "./paint";
 import { asBytes, decodeGrid, FRAME, FREEZE, LIVE_RESULT, LIVE_STOP, type Grid } from "./protocol";
 import type { Context, Panel } from "./types";
@@ -51,8 +52,9 @@ export function livePanel(ctx: Context): Panel {
   const cropsImg = h("img", { class: "cnnx-crops", "data-testid": "top-crops", alt: "top-activating crops" });
   const cropsValues = h("div", { class: "cnnx-cropvalues" });
   const crops = h("div", { class: "cnnx-cropbox", hidden: true }, cropsCaption, cropsImg, cropsValues);
+  const options = liveOptions(ctx);
   const el = h("div", { class: "cnnx-live", "data-testid": "live-panel", "data-state": "off" },
-    h("div", { class: "cnnx-row" }, start, stop, mode, freeze), view, crops);
+    h("div", { class: "cnnx-row" }, start, stop, mode, freeze), options.el, view, crops);
 
   const pump = new FramePump(ANSWER_TIMEOUT_MS);
   const meter = new LiveMeter();
@@ -405,10 +407,14 @@ export function livePanel(ctx: Context): Panel {
   return {
     el,
     update(changed) {
+      options.update(changed);
       if (changed.has("live_mode")) mode.value = model.get("live_mode");
       if (["selected", "colormap", "normalization"].some((t) => changed.has(t)) && lastGrid) drawOverlay();
       if (["top_crops", "top_crops_meta", "selected"].some((t) => changed.has(t))) showCrops();
     },
-    dispose: () => off.run(),
+    dispose: () => {
+      options.dispose();
+      off.run();
+    },
   };
 }

@@ -36,6 +36,7 @@ CELLS = [
     "import numpy as np\nrng = np.random.default_rng(0)\n"
     "for _ in range(4):\n    ex.feed(rng.integers(0, 256, (240, 320, 3), dtype=np.uint8))  # as from cv2.VideoCapture\n"
     "print(ex.live_stats['frames'])",
+    "print(ex.live_options)",
 ]
 
 FRAMES_JS = "() => +document.querySelector('[data-testid=live-stats]').dataset.frames"
@@ -227,6 +228,27 @@ def test_live_dream_frames_differ_from_the_camera(live):
     assert diff > 8.0, f"the dream is too close to its camera frame: mean |difference| {diff:.1f} of 255"
     page.get_by_test_id("live-mode").select_option("maps")
     expect(page.get_by_test_id("live-mode")).to_have_value("maps")
+
+
+def test_live_options_set_in_the_widget_reach_the_kernel(live):
+    page = live.page
+    steps, top_k = page.get_by_test_id("live-opt-dream_steps"), page.get_by_test_id("live-opt-top_k")
+    expect(top_k).to_be_visible()
+    expect(steps).to_be_hidden()  # dream controls show in dream mode only
+    page.get_by_test_id("live-mode").select_option("dream")
+    expect(steps).to_be_visible()
+    expect(steps).to_have_value("2")
+    steps.fill("99")
+    steps.dispatch_event("change")
+    expect(steps).to_have_value("50")  # clamped to what the kernel accepts
+    steps.fill("3")
+    steps.dispatch_event("change")
+    top_k.fill("4")
+    top_k.dispatch_event("change")
+    options = ast.literal_eval(live.run_and_read(6).strip().splitlines()[-1])
+    assert options["dream_steps"] == 3 and options["top_k"] == 4 and options["precision"] == "auto"
+    page.get_by_test_id("live-mode").select_option("maps")
+    expect(steps).to_be_hidden()
 
 
 def test_freeze_then_clicking_a_unit_maximizes_it(live):
