@@ -38,7 +38,7 @@ def run(seconds: float, warmup: float, threads: int | None, detached: bool, live
         dream = s.measure(seconds)
         dream_kernel = s.kernel_json()
         s.stop()
-    return {"maps": maps, "maps_kernel": maps_kernel, "dream": dream, "dream_kernel": dream_kernel}
+    return {"maps": maps, "maps_kernel": maps_kernel, "dream": dream, "dream_kernel": dream_kernel, "attached": not detached}
 
 
 def cpu(run: dict) -> str:
@@ -56,7 +56,9 @@ def report(r: dict, command: str, where: str) -> str:
         "",
         f"- Machine: {where}",
         f"- Command: `{command}`",
-        f"- Kernel torch threads: {r['maps_kernel'].get('threads')}",
+        f"- Torch threads: {r['maps_kernel'].get('live_threads')} on the kernel's live thread "
+        f"({r['maps_kernel'].get('threads')} on its main thread); Playwright "
+        f"{'attached' if r['attached'] else 'disconnected'} while measuring",
         f"- Live maps, resnet18 layer3, 224 px, {m['seconds']} s: **{m['fps']} fps** "
         f"({ok(m['fps'] >= GOALS['maps_fps'])} >= 25), **p50 latency {m['latency_p50_ms']} ms** "
         f"({ok(m['latency_p50_ms'] is not None and m['latency_p50_ms'] <= GOALS['maps_p50_ms'])} <= 60); "

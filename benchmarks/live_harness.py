@@ -236,7 +236,7 @@ def live_session(layer: str = "layer3", setup: str = "", kernel_threads: int | N
                 f"\ntorch.manual_seed(0)\nex = CNNExplorer(torchvision.models.resnet18(), layer={layer!r}, auto_maximize=False)\n"
                 f"ex.live_options = {live_options or {}!r}\nex",
                 "import psutil\nprint(json.dumps({**ex.live_stats, 'rss_mb': psutil.Process().memory_info().rss / 2**20, "
-                "'threads': torch.get_num_threads(), 'pid': os.getpid()}))",
+                "'threads': torch.get_num_threads(), 'live_threads': ex._live_worker.threads, 'pid': os.getpid()}))",
             ]
             nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells],
                                           metadata={"kernelspec": KERNELSPEC, "language_info": {"name": "python"}})
