@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 
-WIDGET_MS = 240_000  # first import of torch + resnet18 + first grid on two busy cores
 JOB_MS = 90_000  # a short maximization or dream, end to end, on a loaded machine
 
 KERNEL_SETUP = """\
@@ -69,14 +68,6 @@ PICTURE_SHA_JS = """async (img) => {
   const digest = await crypto.subtle.digest("SHA-256", rgb);
   return { size: [c.width, c.height], sha: Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("") };
 }"""
-
-
-def units(page):
-    return page.get_by_test_id("activation-grid").get_by_test_id("unit")
-
-
-def unit(page, channel: int):
-    return page.locator(f"[data-testid=activation-grid] [data-testid=unit][data-channel='{channel}']")
 
 
 def seen(page) -> list[dict]:

@@ -15,7 +15,8 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from .maximize_helpers import JOB_MS, PICTURE_SHA_JS, WIDGET_MS, unit, units
+from .explorer_page import shown_explorer, unit
+from .maximize_helpers import JOB_MS, PICTURE_SHA_JS
 
 pytestmark = pytest.mark.e2e
 
@@ -38,13 +39,8 @@ CELLS = [
 
 @pytest.fixture(scope="module")
 def nb(browser, open_notebook):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    nb = open_notebook(context, "atlas.ipynb", CELLS)
-    nb.run_cell(0, timeout_s=WIDGET_MS / 1000)
-    units(nb.page).first.wait_for(timeout=WIDGET_MS)
-    yield nb
-    assert not nb.widget_errors, f"uncaught errors in the page: {nb.widget_errors}"
-    context.close()
+    with shown_explorer(browser, open_notebook, "atlas.ipynb", CELLS) as nb:
+        yield nb
 
 
 def atlas_sha(nb, channel: int) -> str:

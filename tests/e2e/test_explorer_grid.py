@@ -15,11 +15,12 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
+from .explorer_page import shown_explorer, units
+
 pytestmark = pytest.mark.e2e
 
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOT = REPO / "docs" / "img" / "explorer.png"
-WIDGET_S = 240_000  # ms: first import of torch + resnet18 + first grid on two busy cores
 UPDATE_S = 60_000  # ms: one kernel round trip (a new grid, an upload)
 
 CELLS = [
@@ -45,17 +46,8 @@ def channels() -> dict[str, int]:
 @pytest.fixture(scope="module")
 def explorer(browser, open_notebook):
     """The notebook page with the explorer rendered (its first cell run)."""
-    context = browser.new_context(permissions=["camera"], viewport={"width": 1400, "height": 1000})
-    nb = open_notebook(context, "explorer_grid.ipynb", CELLS)
-    nb.run_cell(0, timeout_s=WIDGET_S / 1000)
-    units(nb.page).first.wait_for(timeout=WIDGET_S)
-    yield nb
-    assert not nb.widget_errors, f"uncaught errors in the page: {nb.widget_errors}"
-    context.close()
-
-
-def units(page):
-    return page.get_by_test_id("activation-grid").get_by_test_id("unit")
+    with shown_explorer(browser, open_notebook, "explorer_grid.ipynb", CELLS, permissions=["camera"]) as nb:
+        yield nb
 
 
 def current_layer(page) -> str:

@@ -17,9 +17,10 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
+from .explorer_page import shown_explorer, unit
 from .maximize_helpers import (
-    JOB_MS, KERNEL_SETUP, PICTURE_SHA_JS, PRINT_MAXIMIZED, WATCH_JS, WIDGET_MS,
-    parse_maximized, seen, streamed, unit, units,
+    JOB_MS, KERNEL_SETUP, PICTURE_SHA_JS, PRINT_MAXIMIZED, WATCH_JS,
+    parse_maximized, seen, streamed,
 )
 
 pytestmark = pytest.mark.e2e
@@ -56,14 +57,9 @@ CELLS = [
 
 @pytest.fixture(scope="module")
 def nb(browser, open_notebook):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    nb = open_notebook(context, "maximize.ipynb", CELLS)
-    nb.run_cell(0, timeout_s=WIDGET_MS / 1000)
-    units(nb.page).first.wait_for(timeout=WIDGET_MS)
-    assert "SNAPSHOT True" in nb.run_and_read(12)  # the model as given (train mode), before any job
-    yield nb
-    assert not nb.widget_errors, f"uncaught errors in the page: {nb.widget_errors}"
-    context.close()
+    with shown_explorer(browser, open_notebook, "maximize.ipynb", CELLS) as nb:
+        assert "SNAPSHOT True" in nb.run_and_read(12)  # the model as given (train mode), before any job
+        yield nb
 
 
 def picture(page):

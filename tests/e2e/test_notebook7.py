@@ -6,9 +6,10 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from .explorer_page import WIDGET_MS, unit, units
 from .maximize_helpers import (
-    JOB_MS, KERNEL_SETUP, PICTURE_SHA_JS, PRINT_MAXIMIZED, WATCH_JS, WIDGET_MS,
-    parse_maximized, seen, streamed, unit, units,
+    JOB_MS, KERNEL_SETUP, PICTURE_SHA_JS, PRINT_MAXIMIZED, WATCH_JS,
+    parse_maximized, seen, streamed,
 )
 
 pytestmark = pytest.mark.e2e
