@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from live_harness import REPO, live_session, machine  # noqa: E402
+from live_harness import live_session, machine, record  # noqa: E402
 
 GOALS = {"maps_fps": 25.0, "maps_p50_ms": 60.0, "dream_fps": 5.0}
 
@@ -92,11 +92,7 @@ def main() -> None:
     text = report(result, command.strip(), where)
     print(text)
     if args.record:
-        results = REPO / "benchmarks" / "RESULTS.md"
-        if not results.exists():
-            results.write_text("# Benchmark results\n\nFigures as measured, newest last, with the command that produced them.\n\n")
-        with results.open("a") as f:
-            f.write(("" if results.read_text().endswith("\n\n") else "\n") + text + "\n")
+        record(text)
 
 
 if __name__ == "__main__":

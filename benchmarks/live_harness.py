@@ -84,6 +84,15 @@ def machine() -> str:
             f"load average {load:.1f} at start")
 
 
+def record(text: str) -> None:
+    """Append ``text`` (a section with its command and figures) to benchmarks/RESULTS.md."""
+    results = REPO / "benchmarks" / "RESULTS.md"
+    if not results.exists():
+        results.write_text("# Benchmark results\n\nFigures as measured, newest last, with the command that produced them.\n\n")
+    with results.open("a") as fh:
+        fh.write(("" if results.read_text().endswith("\n\n") else "\n") + text + "\n")
+
+
 def build_bundle() -> None:
     subprocess.run(["node", "build.mjs"], cwd=REPO, check=True, capture_output=True, timeout=120)
 

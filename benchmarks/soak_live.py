@@ -22,7 +22,7 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from live_harness import REPO, live_session, machine  # noqa: E402
+from live_harness import live_session, machine, record  # noqa: E402
 
 RSS_GROWTH_MB = 50.0
 FPS_DRIFT = 0.10
@@ -112,11 +112,7 @@ def main() -> int:
     ])
     print(text)
     if args.record:
-        results = REPO / "benchmarks" / "RESULTS.md"
-        if not results.exists():
-            results.write_text("# Benchmark results\n\nFigures as measured, newest last, with the command that produced them.\n\n")
-        with results.open("a") as fh:
-            fh.write(("" if results.read_text().endswith("\n\n") else "\n") + text + "\n")
+        record(text)
     return 0 if rss_ok and fps_ok else 1
 
 
