@@ -14,6 +14,8 @@ Why a thread of its own:
 
 A frame that has not started when a newer one arrives is dropped (newest wins); the
 browser sends one frame at a time, so this only happens to a client that does not wait.
+The thread ends after ``IDLE_EXIT_S`` without work and starts again with the next call, so
+a stopped stream leaves no thread behind.
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ from concurrent.futures import Future
 from typing import Any, Callable
 
 import torch
+
+IDLE_EXIT_S = 30.0
+"""The live thread ends after this long without work (a new call starts it again)."""
 
 
 def default_threads() -> int:
@@ -42,8 +47,10 @@ class LiveWorker:
         threads: torch threads of the worker (``None``: :func:`default_threads`).
     """
 
-    def __init__(self, on_error: Callable[[BaseException], None], threads: int | None = None) -> None:
+    def __init__(self, on_error: Callable[[BaseException], None], threads: int | None = None,
+                 idle_exit_s: float = IDLE_EXIT_S) -> None:
         self._on_error = on_error
+        self._idle_exit_s = idle_exit_s
         self._threads = threads or default_threads()
         self._queue: deque[tuple[Callable[[], Any], Future, bool]] = deque()
         self._wake = threading.Condition()
@@ -98,8 +105,9 @@ class LiveWorker:
         current = 0
         while True:
             with self._wake:
-                self._wake.wait_for(lambda: self._queue or self._closed)
-                if self._closed:
+                self._wake.wait_for(lambda: self._queue or self._closed, self._idle_exit_s)
+                if self._closed or not self._queue:  # closed, or idle for a while: end the thread
+                    self._thread = None if not self._closed else self._thread
                     self._wake.notify_all()
                     return
                 fn, future, _ = self._queue.popleft()

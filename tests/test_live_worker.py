@@ -1,6 +1,7 @@
 """The live thread: in order, newest frame wins, its own torch thread count, errors reported, closes."""
 
 import threading
+import time
 
 import torch
 
@@ -60,3 +61,15 @@ def test_two_cores_get_one_thread(monkeypatch):
     assert default_threads() == 1
     monkeypatch.setattr("os.cpu_count", lambda: 16)
     assert default_threads() == 4
+
+
+def test_an_idle_thread_ends_and_the_next_call_starts_a_new_one():
+    worker = LiveWorker(on_error=lambda err: None, idle_exit_s=0.05)
+    first = worker.submit(threading.get_ident).result(timeout=10)
+    deadline = time.monotonic() + 10
+    while worker._thread is not None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert worker._thread is None  # no thread left behind by a stopped stream
+    assert not any(t.name == "cnnwidget-live" and t.ident == first for t in threading.enumerate())
+    assert worker.submit(lambda: "again").result(timeout=10) == "again"
+    worker.close()
