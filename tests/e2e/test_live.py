@@ -170,9 +170,12 @@ def test_streaming_does_not_flash_the_kernel_busy_indicator(live):
     page = live.page
     start(page)
     first = frames(page)
-    assert page.evaluate(BUSY_ICONS_JS, 2_000) == 0
-    assert frames(page) >= first + 3  # frames did flow in that window
+    busy = page.evaluate(BUSY_ICONS_JS, 3_000)
+    streamed = frames(page) - first
     stop(page)
+    # Without quiet frames every frame shows busy once; with them none does. Up to 2 allow for
+    # JupyterLab's own occasional requests to the kernel.
+    assert streamed >= 6 and busy <= 2, f"{busy} busy indicators for {streamed} frames"
     # The check can see busy at all: running a cell shows it.
     page.evaluate(f"ms => {{ window.cnnxBusyIcons = ({BUSY_ICONS_JS})(ms); }}", 6_000)  # not awaited
     live.run_and_read(1)
