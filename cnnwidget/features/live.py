@@ -64,9 +64,12 @@ class LiveFeature(traitlets.HasTraits):
 
     @traitlets.observe("live_options")
     def _live_options_changed(self, change) -> None:
-        threads = change["new"]["threads"]
-        if hasattr(self, "_live_worker"):
-            self._live_worker.set_threads(default_threads() if threads == "auto" else threads)
+        if hasattr(self, "_live_worker"):  # not yet while the constructor sets the traits
+            self._live_worker.set_threads(self._live_threads())
+
+    def _live_threads(self) -> int:
+        threads = self.live_options["threads"]
+        return default_threads() if threads == "auto" else threads
 
     def _init_live(self) -> None:
         self._stats = LiveStats()
@@ -76,7 +79,7 @@ class LiveFeature(traitlets.HasTraits):
         self._last_frame: np.ndarray | None = None
         self._crops_sent = 0.0
         self.input_size = self._preprocess.size if isinstance(self._preprocess, Preprocess) else 224
-        self._live_worker = LiveWorker(on_error=self._show_error)
+        self._live_worker = LiveWorker(on_error=self._show_error, threads=self._live_threads())
         self._handlers[protocol.FRAME] = self._on_frame
         self._handlers[protocol.FREEZE] = lambda m: self._live_worker.submit(self.freeze)
         self._handlers[protocol.LIVE_STOP] = lambda m: self._live_worker.submit(self._reset_live)

@@ -97,6 +97,15 @@ def test_partial_live_options_keep_the_other_defaults(explorer):
     assert explorer.live_options["top_k"] == 4 and explorer.live_options["dream_steps"] == 2
 
 
+def test_live_options_given_to_the_constructor_apply(model, photo):
+    ex = CNNExplorer(model, image=photo, layer="layer3", live_options={"threads": 2, "top_k": 3})
+    try:
+        assert ex.live_options["top_k"] == 3 and ex.live_options["dream_steps"] == 2
+        assert ex._live_worker.submit(torch.get_num_threads).result(timeout=10) == 2
+    finally:
+        ex.close()
+
+
 def test_the_live_thread_computes_with_the_chosen_thread_count(explorer):
     explorer.live_options = {"threads": 2}
     assert explorer._live_worker.submit(torch.get_num_threads).result(timeout=10) == 2
