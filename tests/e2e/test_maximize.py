@@ -3,7 +3,7 @@
 One notebook (one kernel) serves the file; tests run in order and each leaves the widget
 usable for the next (the last one closes it). Pictures are compared pixel for pixel: the
 browser decodes the <img> it shows and hashes its RGB bytes, the kernel hashes ex.maximized
-or ex.last_image. test_readme_sequence writes docs/img/maximize-*.png.
+or ex.last_image. test_readme_sequence takes the README pictures maximize-*.png (into docs/img/ with CNNWIDGET_REFRESH_DOCS=1).
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
+from tests.docs_pictures import picture_folder
+
 from .explorer_page import shown_explorer, unit
 from .maximize_helpers import (
     JOB_MS, KERNEL_SETUP, PICTURE_SHA_JS, PRINT_MAXIMIZED, WATCH_JS,
@@ -25,8 +27,7 @@ from .maximize_helpers import (
 
 pytestmark = pytest.mark.e2e
 
-REPO = Path(__file__).resolve().parents[2]
-IMG = REPO / "docs" / "img"
+IMG = picture_folder()  # docs/img/ only with CNNWIDGET_REFRESH_DOCS=1
 LAYER = "layer2"
 FAST = {"steps": 32, "size": 64}
 
@@ -264,7 +265,7 @@ def test_dream_from_the_input_image_changes_the_picture(nb):
 
 
 def test_readme_sequence(nb):
-    """Screenshots of the maximize panel at increasing steps: docs/img/maximize-1..4.png and a strip."""
+    """Screenshots of the maximize panel at increasing steps: maximize-1..4.png and a strip (README pictures)."""
     page = nb.page
     nb.run_cell(10)  # 96 steps at 128 px: long enough to catch four moments
     page.mouse.move(0, 0)
@@ -280,7 +281,6 @@ def test_readme_sequence(nb):
         shots.append(panel.screenshot())
     wait_done(page, f"{LAYER}:33")
     shots.append(panel.screenshot())
-    IMG.mkdir(parents=True, exist_ok=True)
     frames = [Image.open(io.BytesIO(s)).convert("RGB") for s in shots]
     for i, frame in enumerate(frames, 1):
         frame.save(IMG / f"maximize-{i}.png", optimize=True)
