@@ -4,7 +4,7 @@ the layer picker's stage groups; the live dream's strength and carry-over contro
 The kernel prints ``ex.current_activations`` put through the documented normalization
 (docs/protocol.md: each channel quantized with its own min..max to 0..255); the page's
 canvas is sampled at the centre of every activation pixel of a unit's tile. Colormap
-end colours come from matplotlib, not from the widget's own tables.
+end colours are matplotlib's (written out below), not taken from the widget's own tables.
 """
 
 from __future__ import annotations
@@ -76,12 +76,20 @@ def expected(nb) -> dict:
     return data
 
 
-def colormap_ends(name: str) -> tuple[np.ndarray, np.ndarray]:
-    """The first and last colour (0..255 RGB) of matplotlib's colormap ``name``."""
-    import matplotlib
+# First and last colour of each colormap, as matplotlib 3.11 defines them (the viridis and magma
+# tables in matplotlib/_cm_listed.py, coolwarm's end points in matplotlib/_cm.py, from Moreland's
+# "Diverging Color Maps for Scientific Visualization"), rounded to 0..255. Not the widget's tables.
+COLORMAP_ENDS = {
+    "viridis": ((68, 1, 84), (253, 231, 37)),
+    "magma": ((0, 0, 4), (252, 253, 191)),
+    "coolwarm": ((59, 76, 192), (180, 4, 38)),
+    "gray": ((0, 0, 0), (255, 255, 255)),
+}
 
-    cmap = matplotlib.colormaps[name]
-    return tuple(np.rint(np.array(cmap(x)[:3]) * 255).astype(int) for x in (0.0, 1.0))
+
+def colormap_ends(name: str) -> tuple[np.ndarray, np.ndarray]:
+    """The first and last colour (0..255 RGB) of colormap ``name``."""
+    return tuple(np.array(colour) for colour in COLORMAP_ENDS[name])
 
 
 def tile(page, locator, shape) -> np.ndarray:
