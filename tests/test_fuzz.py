@@ -61,7 +61,7 @@ def image_payloads(rng: random.Random) -> list[tuple[bytes, str | None]]:
     ]
 
 
-SAMPLES = cnnwidget.default_image.sample_names()
+SAMPLES = set(cnnwidget.samples())  # the names the "sample" message accepts
 NEEDS_FIELD = "message '\\w+' needs an? \\w+ field"
 
 

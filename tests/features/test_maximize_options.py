@@ -15,7 +15,7 @@ import torch
 from PIL import Image
 
 import cnnwidget
-from cnnwidget import CNNExplorer, protocol
+from cnnwidget import CNNExplorer
 from cnnwidget.engine.normalizer import pixel_normalizer
 
 LAYER, CHANNEL = "stage2", 5
@@ -51,7 +51,7 @@ def run(ex, **options) -> list[Image.Image]:
 def streamed(ex, step: int) -> Image.Image:
     """The picture streamed to the browser at ``step`` of the latest run (0 = the starting picture)."""
     for content, buffers in reversed(ex.sent):
-        if content.get("type") == protocol.MAXIMIZE_PROGRESS and content["step"] == step:
+        if content.get("type") == "maximize_progress" and content["step"] == step:
             return Image.open(io.BytesIO(buffers[0])).convert("RGB")
     raise AssertionError(f"no picture was streamed at step {step}")
 
