@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 
+from tests.clean_tree import pytest_sessionfinish, pytest_sessionstart  # noqa: F401  (a run leaves git status clean)
 from tests.model_state import model_state
 
 

@@ -14,6 +14,7 @@ from cnnwidget.atlas.plan import Unit
 from cnnwidget.atlas.source import ModelSource
 from tests.atlas.conftest import LAYER, QUICK, pixels
 from tests.atlas.crashing import MARKER
+from tests.atlas.unit_values import atlas_problems
 
 import ray  # noqa: E402 - the test install includes the [ray] extra
 
@@ -37,6 +38,7 @@ def test_ray_makes_the_same_pictures_as_the_local_executor(local_ray, local_atla
     for c in range(6):
         ours, theirs = tmp_path / f"{LAYER}/{c}.png", local_atlas.out / f"{LAYER}/{c}.png"
         assert np.array_equal(pixels(ours), pixels(theirs)), f"unit {c} differs"
+    assert atlas_problems(tmp_path, ModelSource.of("default", None).build()) == []  # right pictures, right files
     assert ray.is_initialized()  # a Ray it did not start is left running
 
 

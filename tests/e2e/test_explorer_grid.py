@@ -1,7 +1,7 @@
 """CNNExplorer in a real JupyterLab and Chromium: the grid, the layer picker, selection, errors.
 
 One notebook (one kernel) serves the whole file; each test leaves the widget usable for the
-next and asserts relative to the state it finds. The last test writes docs/img/explorer.png.
+next and asserts relative to the state it finds. The last test takes the README picture explorer.png (into docs/img/ with CNNWIDGET_REFRESH_DOCS=1).
 """
 
 from __future__ import annotations
@@ -9,18 +9,18 @@ from __future__ import annotations
 import base64
 import io
 import re
-from pathlib import Path
 
 import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
+from tests.docs_pictures import picture_path
+
 from .explorer_page import shown_explorer, units
 
 pytestmark = pytest.mark.e2e
 
-REPO = Path(__file__).resolve().parents[2]
-SCREENSHOT = REPO / "docs" / "img" / "explorer.png"
+SCREENSHOT = picture_path("explorer.png")  # docs/img/ only with CNNWIDGET_REFRESH_DOCS=1
 UPDATE_S = 60_000  # ms: one kernel round trip (a new grid, an upload)
 
 CELLS = [
@@ -186,6 +186,5 @@ def test_screenshot(explorer, channels):
     strongest.click()
     expect(strongest).to_have_attribute("data-selected", "true")
     page.mouse.move(0, 0)
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     page.get_by_test_id("cnn-explorer").screenshot(path=str(SCREENSHOT))
     assert SCREENSHOT.stat().st_size > 10_000

@@ -11,17 +11,17 @@ from __future__ import annotations
 import ast
 import re
 import time
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
+
+from tests.docs_pictures import picture_path
 
 from .explorer_page import WIDGET_MS, shown_explorer, units
 
 pytestmark = pytest.mark.e2e
 
-REPO = Path(__file__).resolve().parents[2]
-SCREENSHOT = REPO / "docs" / "img" / "live.png"
+SCREENSHOT = picture_path("live.png")  # docs/img/ only with CNNWIDGET_REFRESH_DOCS=1
 UPDATE_S = 60_000  # ms: one kernel round trip
 FLOW_MS = 10_000  # the bar: at least 5 frames within 10 s
 QUIET_MS = 1_500  # observation window for "nothing more arrives"
@@ -143,7 +143,6 @@ def test_frames_flow_the_grid_follows_the_camera_and_stop_ends_the_track(live):
     crops = page.get_by_test_id("top-crops")
     expect(crops).to_be_visible(timeout=UPDATE_S)
     assert int(crops.get_attribute("data-count")) >= 1
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     page.mouse.move(0, 0)
     page.set_viewport_size({"width": 1400, "height": 1400})
     widget = page.get_by_test_id("cnn-explorer")

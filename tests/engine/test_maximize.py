@@ -13,8 +13,9 @@ import cnnwidget
 from cnnwidget.engine import objectives as obj
 from cnnwidget.engine.layer_catalog import LayerError
 from cnnwidget.engine.maximize import CALLBACK_EVERY, Maximizer, maximize
-from cnnwidget.engine.model_guard import HOOK_DICTS
 from cnnwidget.engine.objectives import ObjectiveError
+from tests.model_state import assert_same_state
+from tests.model_state import model_state as state_of
 
 
 def small_net() -> nn.Module:
@@ -36,31 +37,6 @@ def small_net() -> nn.Module:
 def resnet():
     torch.manual_seed(0)
     return torchvision.models.resnet18()
-
-
-def state_of(model: nn.Module):
-    """Everything the guard promises to keep: values, flags, hooks, grads."""
-    return {
-        "params": {n: p.detach().clone() for n, p in model.named_parameters()},
-        "buffers": {n: b.detach().clone() for n, b in model.named_buffers()},
-        "training": {n: m.training for n, m in model.named_modules()},
-        "requires_grad": {n: p.requires_grad for n, p in model.named_parameters()},
-        "grads": {n: p.grad for n, p in model.named_parameters()},
-        "hooks": {
-            (n, d): list(getattr(m, d).items()) for n, m in model.named_modules() for d in HOOK_DICTS if hasattr(m, d)
-        },
-        "inplace": {n: getattr(m, "inplace", None) for n, m in model.named_modules()},
-    }
-
-
-def assert_same_state(before, after):
-    for key in ("params", "buffers"):
-        assert before[key].keys() == after[key].keys()
-        for name in before[key]:
-            assert torch.equal(before[key][name], after[key][name]), f"{key} {name} changed"
-    for key in ("training", "requires_grad", "hooks", "inplace"):
-        assert before[key] == after[key], f"{key} changed"
-    assert all(g is None for g in after["grads"].values()), "a parameter gradient was accumulated"
 
 
 def prepared_net():

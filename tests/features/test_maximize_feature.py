@@ -58,9 +58,7 @@ def test_second_request_for_the_same_unit_comes_from_the_cache(explorer):
     picture = explorer.maximized_image
     explorer.selected = ("layer2", 5)
     explorer._runner.current.thread.join(60)
-    start = time.monotonic()
-    assert explorer.maximize(("layer2", 4)) is None
-    assert time.monotonic() - start < 0.5
+    assert explorer.maximize(("layer2", 4)) is None  # no job: answered from the cache (speed: benchmarks/)
     assert explorer.maximized_image == picture and explorer.maximize_state["status"] == "done"
 
 

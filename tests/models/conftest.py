@@ -3,24 +3,50 @@
 from __future__ import annotations
 
 import socket
+import time
 
 import pytest
 import torch
 
 
-def _refuse(*args, **kwargs):
-    raise OSError("network access is blocked in cnnwidget's model tests")
-
-
 @pytest.fixture(autouse=True)
-def no_network(monkeypatch):
-    """Block every connection and name lookup; no test may reach the internet."""
+def no_network(monkeypatch) -> list[str]:
+    """Block every connection and name lookup; no test may reach the internet.
+
+    Returns the list of attempts (``"connect ('host', 443)"``, ``"getaddrinfo host"``...), so a test
+    can count them: failing fast offline means trying once, not retrying.
+    """
+    attempts: list[str] = []
+
+    def refuser(what: str, skip_self: bool):
+        def refuse(*args, **kwargs):
+            target = args[1] if skip_self and len(args) > 1 else (args[0] if args else "?")
+            attempts.append(f"{what} {target!r}")
+            raise OSError("network access is blocked in cnnwidget's model tests")
+
+        return refuse
+
     for var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
         monkeypatch.delenv(var, raising=False)
-    monkeypatch.setattr(socket.socket, "connect", _refuse)
-    monkeypatch.setattr(socket.socket, "connect_ex", _refuse)
-    monkeypatch.setattr(socket, "create_connection", _refuse)
-    monkeypatch.setattr(socket, "getaddrinfo", _refuse)
+    monkeypatch.setattr(socket.socket, "connect", refuser("connect", True))
+    monkeypatch.setattr(socket.socket, "connect_ex", refuser("connect_ex", True))
+    monkeypatch.setattr(socket, "create_connection", refuser("create_connection", False))
+    monkeypatch.setattr(socket, "getaddrinfo", refuser("getaddrinfo", False))
+    return attempts
+
+
+@pytest.fixture
+def sleeps(monkeypatch) -> list[float]:
+    """Every ``time.sleep`` asked for during the test (the sleeps still happen): retries wait this way."""
+    asked: list[float] = []
+    real_sleep = time.sleep
+
+    def sleep(seconds):
+        asked.append(float(seconds))
+        real_sleep(seconds)
+
+    monkeypatch.setattr(time, "sleep", sleep)
+    return asked
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import urllib.error
 
 import pytest
@@ -68,11 +67,12 @@ def test_torchvision_name_with_random_weights(hub_dir, weights):
     assert model.cnnwidget_classes[0] == "tench"
 
 
-def test_blocked_download_says_which_file_to_put_where_and_offers_the_default(hub_dir):
-    start = time.perf_counter()
+def test_blocked_download_says_which_file_to_put_where_and_offers_the_default(hub_dir, no_network, sleeps):
     with pytest.raises(WeightsUnavailableError) as err:
         load_model(SMALL)
-    assert time.perf_counter() - start < 10, "an offline machine must fail fast"
+    # Failing fast, counted rather than timed: one try, no retry, no waiting.
+    assert 1 <= len(no_network) <= 2 and len(set(no_network)) == len(no_network), no_network  # none repeated
+    assert sleeps == [], "an offline machine must fail fast, not wait"
     msg = str(err.value)
     assert SMALL_FILE in msg
     assert str(hub_dir / "checkpoints" / SMALL_FILE) in msg
@@ -133,12 +133,12 @@ def test_timm_with_random_weights_gets_timms_data_config():
     assert model(torch.zeros(1, 3, 64, 64)).shape == (1, 1000)
 
 
-def test_timm_blocked_download_fails_fast_and_clearly(hub_dir):
+def test_timm_blocked_download_fails_fast_and_clearly(hub_dir, no_network, sleeps):
     import timm  # noqa: F401 - part of the test install
-    start = time.perf_counter()
     with pytest.raises(WeightsUnavailableError) as err:
         load_model("timm:resnet18")
-    assert time.perf_counter() - start < 10, "an offline machine must not wait for retries"
+    assert 1 <= len(no_network) <= 2 and len(set(no_network)) == len(no_network), no_network  # none repeated
+    assert sleeps == [], "an offline machine must not wait for retries"
     msg = str(err.value)
     assert "timm/resnet18" in msg and 'load_model("default")' in msg and "weights=" in msg
 
