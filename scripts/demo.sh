@@ -28,7 +28,7 @@ extra=()
   --IdentityProvider.token="$token" --log-level=WARN --LabApp.log_level=WARN \
   --ServerApp.tornado_settings="{'ws_ping_timeout': 30000}" "${extra[@]}" &
 server=$!
-trap 'kill -INT "$server" 2>/dev/null || true; wait "$server"' INT TERM
+trap 'kill -TERM "$server" 2>/dev/null || true; wait "$server"' INT TERM
 "$py" - "$port" "$server" <<'PY'
 import os, sys, time, urllib.request
 port, pid = sys.argv[1], int(sys.argv[2])

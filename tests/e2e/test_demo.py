@@ -9,8 +9,10 @@ and the command's whole output is free of tracebacks and errors. It stops the se
 
 from __future__ import annotations
 
+import json
 import re
 import time
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -30,7 +32,7 @@ BAD_LINE = re.compile(r"Traceback|Error")
 
 def _channels_reported_by_kernel(page, shots) -> int:
     """The layer's channel count from the notebook's own ``acts.shape`` output."""
-    pattern = re.compile(r"torch\.Size\(\[(\d+), \d+, \d+\]\)")
+    pattern = re.compile(r"\(\((\d+), \d+, \d+\), [-\d.e]+\)")  # ((C, H, W), max)
     outputs = page.locator(".jp-OutputArea-output")
     deadline = time.monotonic() + CELLS_S
     texts: list[str] = []
@@ -50,7 +52,12 @@ def test_readme_demo_command_opens_the_explorer(browser, tmp_path):
     command = readme_demo_command(REPO)
     assert command == "bash scripts/demo.sh"
     port = free_port()
-    demo = DemoProcess(command, REPO, newcomer_env(tmp_path / "jupyter", port))
+    env = newcomer_env(tmp_path / "jupyter", port)
+    # One setting differs from a newcomer's: no autosave, so the run leaves examples/ as committed.
+    no_autosave = Path(env["JUPYTER_CONFIG_DIR"]) / "lab/user-settings/@jupyterlab/docmanager-extension/plugin.jupyterlab-settings"
+    no_autosave.parent.mkdir(parents=True)
+    no_autosave.write_text(json.dumps({"autosave": False}))
+    demo = DemoProcess(command, REPO, env)
     try:
         url = demo.wait_for_url(URL_S)
         assert url.startswith(f"http://127.0.0.1:{port}/lab/tree/quickstart.ipynb?token=")
