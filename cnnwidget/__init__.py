@@ -45,7 +45,7 @@ __version__ = "0.1.0"
 def __getattr__(name: str):
     # The widget pulls in anywidget; import it only when asked for.
     if name == "CNNExplorer":
-        from .explorer import CNNExplorer
+        from .widget.explorer import CNNExplorer
 
         return CNNExplorer
     raise AttributeError(f"module 'cnnwidget' has no attribute {name!r}")

@@ -91,7 +91,7 @@ def test_thousand_bad_messages_never_crash_and_each_is_explained(photo):
     ex._runner.close()
     # the widget still works afterwards
     ex2_image = encoded(Image.fromarray(photo), "PNG")
-    ex._handlers["upload"](cnnwidget.protocol.parse_browser_message({"type": "upload", "name": "ok.png"}, [ex2_image]))
+    ex._handlers["upload"](cnnwidget.widget.protocol.parse_browser_message({"type": "upload", "name": "ok.png"}, [ex2_image]))
     assert ex.error == "" and ex.image_name == "ok.png"
 
 

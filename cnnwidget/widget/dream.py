@@ -5,10 +5,10 @@ from __future__ import annotations
 import traitlets
 from PIL import Image
 
-from .. import protocol
+from . import protocol
 from ..engine.deepdream import deepdream
-from ..jobs import Job
-from ..option_checks import check_whole_numbers, merged_options
+from .jobs import Job
+from .option_checks import check_whole_numbers, merged_options
 
 DREAM_DEFAULTS = {"layers": [], "octaves": 3, "steps": 10, "strength": 0.02}
 DREAM_LIMITS = {"octaves": (1, 8), "steps": (1, 200)}

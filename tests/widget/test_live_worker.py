@@ -5,7 +5,7 @@ import time
 
 import torch
 
-from cnnwidget.live_worker import LiveWorker, default_threads
+from cnnwidget.widget.live.worker import LiveWorker, default_threads
 
 
 def test_calls_run_in_order_on_one_thread_with_its_own_thread_count():

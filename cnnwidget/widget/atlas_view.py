@@ -19,10 +19,10 @@ from pathlib import Path
 import traitlets
 from PIL import Image
 
-from .. import protocol
+from . import protocol
 from ..atlas.plan import Unit
 from ..atlas.store import AtlasStore
-from ..maximize_job import MaximizeRequest, MaximizeResult
+from .maximize.request import MaximizeRequest, MaximizeResult
 
 
 class AtlasFeature(traitlets.HasTraits):

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cnnwidget import CNNExplorer, protocol
+from cnnwidget import CNNExplorer
+from cnnwidget.widget import protocol
 from cnnwidget.atlas import atlas
 from cnnwidget.atlas.source import ModelSource
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from cnnwidget.engine.compat import check_model
-from cnnwidget.zoo import timm_cnns, torchvision_cnns
+from cnnwidget.diagnostics.compat import check_model
+from cnnwidget.diagnostics.zoo import timm_cnns, torchvision_cnns
 
 TORCHVISION = torchvision_cnns()
 FAST_SAMPLE = ["squeezenet1_1", "shufflenet_v2_x0_5", "lraspp_mobilenet_v3_large.backbone"]

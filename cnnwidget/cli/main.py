@@ -52,7 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _maximize(args) -> None:
-    from .engine.maximize import maximize
+    from ..engine.maximize import maximize
 
     model = _load(args)
     result = maximize(
@@ -65,8 +65,8 @@ def _maximize(args) -> None:
 
 
 def _dream(args) -> None:
-    from .engine.deepdream import deepdream
-    from .engine.images import load_image
+    from ..engine.deepdream import deepdream
+    from ..engine.images import load_image
 
     photo = load_image(args.image)  # fail on an unreadable image before loading a model
     model = _load(args)
@@ -79,8 +79,8 @@ def _dream(args) -> None:
 
 
 def _gallery(args) -> None:
-    from .engine.layer_catalog import find_layer
-    from .engine.maximize import maximize
+    from ..engine.layer_catalog import find_layer
+    from ..engine.maximize import maximize
 
     model = _load(args)
     info = find_layer(model, args.layer, args.size)
@@ -98,7 +98,7 @@ def _gallery(args) -> None:
 
 def _load(args):
     try:
-        from .models import load_model
+        from ..models import load_model
     except ImportError as err:  # pragma: no cover - the package ships it
         raise CLIError(f"cnnwidget.models is unavailable ({err}); reinstall cnnwidget") from None
     weights = None if str(args.weights).lower() == "none" else args.weights
@@ -166,13 +166,13 @@ def _save(image: Image.Image, path: str) -> None:
 
 
 def _is_user_error(err: Exception) -> bool:
-    from .engine.images import ImageError
-    from .engine.layer_catalog import LayerError
-    from .engine.objectives import ObjectiveError
+    from ..engine.images import ImageError
+    from ..engine.layer_catalog import LayerError
+    from ..engine.objectives import ObjectiveError
 
     user = [CLIError, ImageError, LayerError, ObjectiveError, FileNotFoundError]
     try:
-        from .models import ModelSpecError, WeightsUnavailableError
+        from ..models import ModelSpecError, WeightsUnavailableError
 
         user += [ModelSpecError, WeightsUnavailableError]
     except ImportError:  # pragma: no cover
@@ -234,7 +234,7 @@ def _parser() -> argparse.ArgumentParser:
     common(p, steps=128, size=128)
     p.set_defaults(run=_gallery)
 
-    from .atlas.cli import add_parser as add_atlas_parser  # cnnwidget atlas: see cnnwidget/atlas/cli.py
+    from .atlas import add_parser as add_atlas_parser  # cnnwidget atlas: see cnnwidget/cli/atlas.py
 
     add_atlas_parser(sub)
     return parser

@@ -1,7 +1,7 @@
 """Live frames skip the kernel's "busy" status; everything else keeps both busy and idle."""
 
-from cnnwidget import protocol
-from cnnwidget.quiet_frames import is_live_frame, quiet_frames, release
+from cnnwidget.widget import protocol
+from cnnwidget.widget.live.quiet_frames import is_live_frame, quiet_frames, release
 
 
 class RecordingKernel:

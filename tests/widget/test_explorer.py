@@ -7,7 +7,8 @@ import pytest
 import torchvision
 from PIL import Image
 
-from cnnwidget import CNNExplorer, protocol
+from cnnwidget import CNNExplorer
+from cnnwidget.widget import protocol
 from tests.model_state import assert_same_state, model_state
 
 

@@ -8,9 +8,10 @@ import torch
 import torchvision
 from PIL import Image
 
-from cnnwidget import CNNExplorer, protocol
+from cnnwidget import CNNExplorer
+from cnnwidget.widget import protocol
 from cnnwidget.engine import activations
-from cnnwidget.live_worker import default_threads
+from cnnwidget.widget.live.worker import default_threads
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from cnnwidget import protocol
+from cnnwidget.widget import protocol
 
 
 def test_grid_round_trip_is_within_one_quantization_step():

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cnnwidget.cli import main
+from cnnwidget.cli.main import main
 
 TINY = textwrap.dedent(
     """

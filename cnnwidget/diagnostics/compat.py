@@ -10,11 +10,11 @@ import numpy as np
 import torch
 from torch import nn
 
-from .activations import activations
-from .deepdream import deepdream
+from ..engine.activations import activations
+from ..engine.deepdream import deepdream
 from .fingerprint import model_state, state_differences
-from .layer_catalog import layers as layer_catalog
-from .maximize import maximize
+from ..engine.layer_catalog import layers as layer_catalog
+from ..engine.maximize import maximize
 
 
 @dataclass
@@ -73,7 +73,7 @@ def check_model(model: nn.Module, input_size: int = 128) -> CompatReport:
     if catalog:
         middle = catalog[len(catalog) // 2]
         report.layer = middle.name
-        from .preprocessing import Preprocess
+        from ..engine.preprocessing import Preprocess
 
         steps = {
             "activations": lambda: activations(model, photo, middle.name, preprocess=Preprocess(size=input_size)),

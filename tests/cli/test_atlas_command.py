@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from cnnwidget.cli import main
+from cnnwidget.cli.main import main
 
 ARGS = ["default", "--layers", "stage1", "--units", "0:3", "--steps", "4", "--size", "32", "--batch", "2",
         "--weights", "none", "--workers", "0", "-q"]

@@ -15,18 +15,18 @@ import traitlets
 from torch import nn
 
 from . import protocol
-from .engine import LayerError, activations_for_tensor, default_layer, find_layer, layers, load_image
-from .engine.images import ImageError, decode_image
-from .engine.preprocessing import display_crop, input_tensor, resolve_preprocess
-from .default_image import default_image, sample_names, sample_path
-from .features.atlas import AtlasFeature
-from .features.attribution import AttributionFeature
-from .features.dream import DreamFeature
-from .features.live import LiveFeature
-from .features.maximize import MaximizeFeature
+from ..engine import LayerError, activations_for_tensor, default_layer, find_layer, layers, load_image
+from ..engine.images import ImageError, decode_image
+from ..engine.preprocessing import display_crop, input_tensor, resolve_preprocess
+from ..default_image import default_image, sample_names, sample_path
+from .atlas_view import AtlasFeature
+from .attribution import AttributionFeature
+from .dream import DreamFeature
+from .live.feature import LiveFeature
+from .maximize.feature import MaximizeFeature
 from .jobs import JobRunner
 
-STATIC = pathlib.Path(__file__).parent / "static"
+STATIC = pathlib.Path(__file__).parent.parent / "static"
 
 
 class CNNExplorer(AtlasFeature, MaximizeFeature, DreamFeature, AttributionFeature, LiveFeature, anywidget.AnyWidget):
@@ -215,7 +215,7 @@ def _as_model(model) -> nn.Module:
     if isinstance(model, nn.Module):
         return model
     if isinstance(model, (str, pathlib.Path)):
-        from .models import load_model
+        from ..models import load_model
 
         return load_model(str(model))
     raise TypeError(

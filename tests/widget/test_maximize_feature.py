@@ -9,8 +9,9 @@ import pytest
 import torchvision
 from PIL import Image
 
-from cnnwidget import CNNExplorer, protocol
-from cnnwidget.jobs import JobRunner
+from cnnwidget import CNNExplorer
+from cnnwidget.widget import protocol
+from cnnwidget.widget.jobs import JobRunner
 from tests.model_state import assert_same_state, model_state
 
 FAST = {"steps": 6, "size": 48}

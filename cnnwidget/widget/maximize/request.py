@@ -15,9 +15,9 @@ from typing import Callable
 
 from PIL import Image
 
-from .engine import objectives as obj
-from .engine.maximize import Maximizer
-from .option_checks import check_whole_numbers, merged_options
+from ...engine import objectives as obj
+from ...engine.maximize import Maximizer
+from ..option_checks import check_whole_numbers, merged_options
 
 STREAM_EVERY_S = 0.2
 """Stream a picture when this many seconds have passed since the last one ..."""

@@ -1,7 +1,7 @@
 import threading
 import time
 
-from cnnwidget.jobs import JobRunner
+from cnnwidget.widget.jobs import JobRunner
 
 
 def wait_until(predicate, timeout=5.0):

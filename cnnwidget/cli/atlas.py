@@ -7,8 +7,8 @@
     cnnwidget atlas resnet50 --layers layer4 --out atlas --ray HOST:6379    # that cluster
 
 Rerun the same command to resume: finished units are skipped. The main command line
-(:mod:`cnnwidget.cli`) registers this subcommand with :func:`add_parser`; ``python -m
-cnnwidget.atlas.cli MODEL ...`` runs it alone.
+(:mod:`cnnwidget.cli.main`) registers this subcommand with :func:`add_parser`; ``python -m
+cnnwidget.cli.atlas MODEL ...`` runs it alone.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import argparse
 import sys
 from typing import Sequence
 
-from ..cli import _positive
+from .main import _positive
 
 MODEL_HELP = "resnet18, timm:NAME, package.module:attr, a .pt file, or default"
 
@@ -35,7 +35,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 def run(args) -> None:
     """Make (or resume) the atlas that ``args`` describe; print a summary to stderr."""
-    from .api import atlas
+    from ..atlas.api import atlas
 
     weights = None if str(args.weights).lower() == "none" else args.weights
     result = atlas(
@@ -48,7 +48,7 @@ def run(args) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m cnnwidget.atlas.cli``: exit 0, 2 on a user error (one line), 130 when interrupted."""
+    """``python -m cnnwidget.cli.atlas``: exit 0, 2 on a user error (one line), 130 when interrupted."""
     parser = argparse.ArgumentParser(prog="cnnwidget atlas", description=add_parser.__doc__)
     _arguments(parser)
     args = parser.parse_args(argv)
@@ -91,7 +91,7 @@ def _run_in_main_cli(args) -> None:
         run(args)
     except Exception as err:
         if _is_user_error(err) and not _known_to_main_cli(err):
-            from ..cli import CLIError
+            from .main import CLIError
 
             raise CLIError(str(err)) from None
         raise
@@ -100,7 +100,7 @@ def _run_in_main_cli(args) -> None:
 def _is_user_error(err: Exception) -> bool:
     from ..engine.layer_catalog import LayerError
     from ..models import ModelSpecError, WeightsUnavailableError
-    from .store import AtlasError
+    from ..atlas.store import AtlasError
 
     return isinstance(err, (AtlasError, LayerError, ModelSpecError, WeightsUnavailableError, FileNotFoundError,
                             ValueError))

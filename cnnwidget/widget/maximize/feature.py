@@ -9,8 +9,8 @@ from PIL import Image
 
 from .. import protocol
 from ..jobs import Job
-from ..engine import find_layer
-from ..maximize_job import DEFAULT_OPTIONS, LIMITS, MaximizeRequest, MaximizeResult, run_request
+from ...engine import find_layer
+from .request import DEFAULT_OPTIONS, LIMITS, MaximizeRequest, MaximizeResult, run_request
 
 
 def strip(images: list[Image.Image]) -> Image.Image:

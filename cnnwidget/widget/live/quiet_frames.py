@@ -20,7 +20,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from . import protocol
+from .. import protocol
 
 _LOCK = threading.Lock()
 _COMMS: set[str] = set()

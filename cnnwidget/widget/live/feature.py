@@ -11,16 +11,16 @@ import traitlets
 from PIL import Image
 
 from .. import protocol
-from ..engine.activations import activations_for_tensor
-from ..engine.live_dream import FrameDreamer
-from ..engine.precision import PRECISIONS
-from ..engine.preprocessing import Preprocess, input_tensor
-from ..engine.receptive_field import receptive_field
-from ..engine.top_crops import TopCrops
-from ..live_stats import LiveStats
-from ..live_worker import LiveWorker, default_threads
+from ...engine.activations import activations_for_tensor
+from ...engine.live_dream import FrameDreamer
+from ...engine.precision import PRECISIONS
+from ...engine.preprocessing import Preprocess, input_tensor
+from ...engine.receptive_field import receptive_field
+from ...engine.top_crops import TopCrops
+from .stats import LiveStats
+from .worker import LiveWorker, default_threads
 from ..option_checks import check_whole_numbers, is_number, merged_options
-from ..quiet_frames import quiet_frames, release
+from .quiet_frames import quiet_frames, release
 
 TOP_CROPS_EVERY_S = 0.5
 """The strip of top crops is re-sent at most this often."""
@@ -114,7 +114,7 @@ class LiveFeature(traitlets.HasTraits):
         """
         if bgr and isinstance(frame, np.ndarray):
             frame = np.ascontiguousarray(frame[..., ::-1])
-        from ..engine.images import load_image
+        from ...engine.images import load_image
 
         pil = load_image(frame)
         rgb = np.asarray(self._live_crop(pil))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .model_guard import HOOK_DICTS
+from ..engine.model_guard import HOOK_DICTS
 
 
 def model_state(model: nn.Module) -> dict:
