@@ -17,7 +17,8 @@ from .data import sample, samples
 from .models import WeightsUnavailableError, load_model
 
 from .engine import Maximizer, deepdream, maximize, objectives
-from .atlas import atlas  # the function; its modules stay importable as cnnwidget.atlas.<module>
+from . import atlas  # the subpackage (cnnwidget.atlas.store ...); callable until 0.2, deprecated
+from .atlas import build_atlas
 
 __all__ = [
     "CNNExplorer",
@@ -37,6 +38,7 @@ __all__ = [
     "maximize",
     "objectives",
     "atlas",
+    "build_atlas",
 ]
 
 __version__ = "0.1.0"

@@ -35,10 +35,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 def run(args) -> None:
     """Make (or resume) the atlas that ``args`` describe; print a summary to stderr."""
-    from ..atlas.api import atlas
+    from ..atlas.api import build_atlas
 
     weights = None if str(args.weights).lower() == "none" else args.weights
-    result = atlas(
+    result = build_atlas(
         args.model, args.layers, args.out, units=args.units, steps=args.steps, size=args.size,
         batch=args.batch, seed=args.seed, param=args.param, precision=args.precision, weights=weights,
         executor="ray" if args.ray else "local", address=None if args.ray in (None, "auto") else args.ray,

@@ -1,6 +1,6 @@
 """Browse a precomputed atlas: a unit's picture on hover, and at once on click.
 
-``CNNExplorer(model, atlas=DIR)`` reads an atlas made by :func:`cnnwidget.atlas`.
+``CNNExplorer(model, atlas=DIR)`` reads an atlas made by :func:`cnnwidget.build_atlas`.
 The browser learns which units have a picture from ``atlas_units`` and asks for one
 with an ``atlas_image`` message (answered with the PNG). Selecting a unit that is in
 the atlas shows its picture as the finished maximization straight away (through the

@@ -18,7 +18,7 @@ from . import protocol
 from ..engine import LayerError, activations_for_tensor, default_layer, find_layer, layers, load_image
 from ..engine.images import ImageError, decode_image
 from ..engine.preprocessing import display_crop, input_tensor, resolve_preprocess
-from ..default_image import default_image, sample_names, sample_path
+from ..data.samples import default_image, sample_path, samples
 from .atlas_view import AtlasFeature
 from .attribution import AttributionFeature
 from .dream import DreamFeature
@@ -41,7 +41,7 @@ class CNNExplorer(AtlasFeature, MaximizeFeature, DreamFeature, AttributionFeatur
         layer: the layer to show first; a mid-network stage when omitted.
         preprocess: a callable, a torchvision ``Weights`` object, or ``None``
             for the model's own preprocessing (ImageNet 224 px by default).
-        atlas: a directory made by :func:`cnnwidget.atlas`: its pictures show on hover
+        atlas: a directory made by :func:`cnnwidget.build_atlas`: its pictures show on hover
             and, on click, at once instead of a live maximization.
 
     Example:
@@ -80,7 +80,7 @@ class CNNExplorer(AtlasFeature, MaximizeFeature, DreamFeature, AttributionFeatur
         self._init_live()
         self._init_dream()
         self._init_atlas(atlas)
-        self.samples = sample_names()
+        self.samples = list(samples())
         self.on_msg(self._on_browser_message)
         self._set_image(image if image is not None else default_image(), name=_name_of(image))
         catalog = layers(self.model, tuple(self._input.shape[-2:]))

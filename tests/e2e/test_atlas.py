@@ -26,7 +26,7 @@ SIZE = 48
 AT_ONCE_MS = 10_000  # no maximization runs: one kernel round trip on a loaded machine
 
 CELLS = [
-    "from cnnwidget import CNNExplorer, atlas\n"
+    "from cnnwidget import CNNExplorer, build_atlas as atlas\n"
     "from cnnwidget.atlas.source import ModelSource\n"
     "model = ModelSource.of('default', None).build()\n"
     f"result = atlas(model, [{LAYER!r}], 'atlas-e2e', units='0:4', steps=4, size={SIZE}, progress=False)\n"

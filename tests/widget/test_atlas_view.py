@@ -10,7 +10,7 @@ from PIL import Image
 
 from cnnwidget import CNNExplorer
 from cnnwidget.widget import protocol
-from cnnwidget.atlas import atlas
+from cnnwidget.atlas import build_atlas as atlas
 from cnnwidget.atlas.source import ModelSource
 
 LAYER = "stage2"
