@@ -41,7 +41,7 @@ __all__ = [
     "build_atlas",
 ]
 
-__version__ = "0.1.0"
+from .version import __version__  # noqa: E402
 
 
 def __getattr__(name: str):
