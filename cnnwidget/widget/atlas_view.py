@@ -20,21 +20,27 @@ import traitlets
 from PIL import Image
 
 from . import protocol
+from .feature_host import FeatureHost
 from ..atlas.plan import Unit
 from ..atlas.store import AtlasStore
 from .maximize.request import MaximizeRequest, MaximizeResult
 
 
-class AtlasFeature(traitlets.HasTraits):
-    """Atlas pictures in the explorer (mixed into :class:`~cnnwidget.CNNExplorer` before the maximize feature)."""
+class AtlasFeature(FeatureHost):
+    """Atlas pictures in the explorer (mixed into :class:`~cnnwidget.CNNExplorer`).
+
+    Serves plain channel maximizations of its units through the host's
+    ``_precomputed_maximizations``.
+    """
 
     atlas_units = traitlets.Dict(
         help="Units with an atlas picture: {layer: [channel, ...]} ({} without an atlas)."
     ).tag(sync=True)
 
     def _init_atlas(self, atlas) -> None:
-        self._atlas: AtlasStore | None = None
-        self._handlers[protocol.ATLAS_IMAGE] = self._on_atlas_image
+        self._atlas_store: AtlasStore | None = None
+        self._handlers[protocol.ATLAS_IMAGE] = self._atlas_on_image
+        self._precomputed_maximizations.append(self._atlas_maximization)
         if atlas is not None:
             self.use_atlas(atlas)
 
@@ -43,7 +49,7 @@ class AtlasFeature(traitlets.HasTraits):
     def use_atlas(self, atlas) -> None:
         """Show pictures from the atlas directory ``atlas`` (``None`` to stop)."""
         if atlas is None:
-            self._atlas, self.atlas_units = None, {}
+            self._atlas_store, self.atlas_units = None, {}
             return
         store = atlas if isinstance(atlas, AtlasStore) else AtlasStore.open(Path(atlas))
         names = {name for name, _ in self.model.named_modules()}
@@ -54,7 +60,7 @@ class AtlasFeature(traitlets.HasTraits):
                 f"the atlas at {store.root} has layers this model lacks ({', '.join(unknown)}); "
                 f"it was made for {store.header.get('model')!r}", stacklevel=3,
             )
-        self._atlas = store
+        self._atlas_store = store
         self.atlas_units = {name: channels for name, channels in units.items() if name in names}
 
     def atlas_picture(self, unit) -> Image.Image | None:
@@ -69,34 +75,33 @@ class AtlasFeature(traitlets.HasTraits):
 
     def _atlas_png(self, unit) -> bytes | None:
         layer, channel = unit
-        if self._atlas is None or int(channel) not in self.atlas_units.get(layer, ()):
+        if self._atlas_store is None or int(channel) not in self.atlas_units.get(layer, ()):
             return None
-        return self._atlas.png(Unit(layer, int(channel)))
+        return self._atlas_store.png(Unit(layer, int(channel)))
 
-    def _on_atlas_image(self, message: protocol.Message) -> None:
+    def _atlas_on_image(self, message: protocol.Message) -> None:
         layer, channel = message.content["layer"], message.content["channel"]
         data = self._atlas_png((layer, channel))
         reply = {"type": protocol.ATLAS_IMAGE, "layer": layer, "channel": channel, "found": data is not None}
         if data is None:
             self.send(reply)
             return
-        record = self._atlas.records[Unit(layer, channel)]
+        record = self._atlas_store.records[Unit(layer, channel)]
         self.send({**reply, "value": float(record["value"]), "steps": record["steps"]}, buffers=[data])
 
-    def _start(self, request: MaximizeRequest):
-        """Serve plain channel requests for atlas units from the atlas; others go on to live maximization."""
+    def _atlas_maximization(self, request: MaximizeRequest):
+        """``(request, result, "atlas")`` for a plain channel request of an atlas unit, else ``None``.
+
+        The request takes the atlas picture's own settings (steps, size, seed, param), so
+        ``maximize_state`` describes how the picture was made.
+        """
         plain = request.neuron is None and not request.negative and request.batch == 1 and not request.from_image
         picture = self.atlas_picture((request.layer, request.channel)) if plain else None
         if picture is None:
-            return super()._start(request)
-        record = self._atlas.records[Unit(request.layer, request.channel)]
+            return None
+        record = self._atlas_store.records[Unit(request.layer, request.channel)]
         request = dataclasses.replace(
             request, steps=int(record["steps"]), size=int(record["size"]), seed=int(record["seed"]),
             param=record.get("param", request.param), transforms=True,
         )
-        result = MaximizeResult([picture], float(record["value"]), int(record["steps"]), "done", [])
-        self._maximize_cache[(request, None)] = result
-        with self.hold_sync():
-            job = super()._start(request)  # a cache hit: finished at once, no job
-            self.maximize_state = {**self.maximize_state, "source": "atlas"}
-        return job
+        return request, MaximizeResult([picture], float(record["value"]), int(record["steps"]), "done", []), "atlas"

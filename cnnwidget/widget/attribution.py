@@ -6,9 +6,10 @@ import numpy as np
 import traitlets
 
 from ..engine.attribution import unit_gradcam
+from .feature_host import FeatureHost
 
 
-class AttributionFeature(traitlets.HasTraits):
+class AttributionFeature(FeatureHost):
     """Grad-CAM of the selected unit (mixed into :class:`~cnnwidget.CNNExplorer`).
 
     The unit's own map is drawn by the front end from the grid; this adds the

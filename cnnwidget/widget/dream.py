@@ -6,6 +6,7 @@ import traitlets
 from PIL import Image
 
 from . import protocol
+from .feature_host import FeatureHost
 from ..engine.deepdream import deepdream
 from .jobs import Job
 from .option_checks import check_whole_numbers, merged_options
@@ -29,7 +30,7 @@ def dream_settings(options: dict, current_layer: str) -> dict:
     return {"layers": list(layers), "octaves": merged["octaves"], "steps": merged["steps"], "lr": float(strength)}
 
 
-class DreamFeature(traitlets.HasTraits):
+class DreamFeature(FeatureHost):
     """Traits, handler and Python API of the DeepDream panel."""
 
     dream_options = traitlets.Dict(
@@ -39,13 +40,13 @@ class DreamFeature(traitlets.HasTraits):
     dream_image = traitlets.Bytes(b"", help="PNG of the latest finished (or stopped) dream.").tag(sync=True)
 
     def _init_dream(self) -> None:
-        self._last_image: Image.Image | None = None
+        self._dream_last_image: Image.Image | None = None
         self._handlers[protocol.DREAM] = lambda m: self.dream()
 
     @property
     def last_image(self) -> Image.Image | None:
         """The latest DeepDream result as a PIL image (``None`` before any)."""
-        return self._last_image
+        return self._dream_last_image
 
     def dream(self, **options) -> Job:
         """DeepDream the input picture in the background with ``dream_options`` (overridden by ``options``).
@@ -57,9 +58,9 @@ class DreamFeature(traitlets.HasTraits):
         for name in settings["layers"]:
             self._check_layer(name)
         image = self._pil
-        return self._runner.submit("dream", lambda job: self._run_dream(job, image, settings))
+        return self._runner.submit("dream", lambda job: self._dream_run(job, image, settings))
 
-    def _run_dream(self, job: Job, image: Image.Image, settings: dict) -> None:
+    def _dream_run(self, job: Job, image: Image.Image, settings: dict) -> None:
         octaves = settings["octaves"]
         done = [0]
         self.dream_state = {"job": job.id, "status": "running", "octave": 0, "octaves": octaves, "layers": settings["layers"]}
@@ -76,8 +77,8 @@ class DreamFeature(traitlets.HasTraits):
         result = deepdream(self.model, image, callback=on_octave, cancel=job.cancel, progress=False,
                            seed=0, preprocess=self._preprocess, **settings)
         status = "cancelled" if job.cancel.is_set() else "done"
-        self._last_image = result
-        with self._state_lock, self.hold_sync():
+        self._dream_last_image = result
+        with self._jobs_lock, self.hold_sync():
             self.dream_image = protocol.encode_png(result)
             self.dream_state = {"job": job.id, "status": status, "octave": done[0], "octaves": octaves,
                                 "layers": settings["layers"]}

@@ -8,6 +8,7 @@ turns browser messages into engine calls. It computes nothing itself.
 from __future__ import annotations
 
 import pathlib
+import threading
 from typing import Callable
 
 import anywidget
@@ -24,12 +25,12 @@ from .attribution import AttributionFeature
 from .dream import DreamFeature
 from .live.feature import LiveFeature
 from .maximize.feature import MaximizeFeature
-from .jobs import JobRunner
+from .jobs import Job, JobRunner
 
 STATIC = pathlib.Path(__file__).parent.parent / "static"
 
 
-class CNNExplorer(AtlasFeature, MaximizeFeature, DreamFeature, AttributionFeature, LiveFeature, anywidget.AnyWidget):
+class CNNExplorer(MaximizeFeature, DreamFeature, AttributionFeature, AtlasFeature, LiveFeature, anywidget.AnyWidget):
     """Interactive activation explorer for a PyTorch CNN.
 
     Args:
@@ -73,8 +74,12 @@ class CNNExplorer(AtlasFeature, MaximizeFeature, DreamFeature, AttributionFeatur
         self._version = 0
         self._image_version = 0
         self._select_callbacks: list[Callable] = []
-        self._handlers = {protocol.UPLOAD: self._on_upload, protocol.SAMPLE: self._on_sample}
+        self._handlers = {
+            protocol.UPLOAD: self._on_upload, protocol.SAMPLE: self._on_sample, protocol.CANCEL: lambda m: self.cancel(),
+        }
         self._runner = JobRunner(on_error=self._job_failed)
+        self._jobs_lock = threading.RLock()
+        self._precomputed_maximizations = []
         self._init_maximize()
         self._init_attribution()
         self._init_live()
@@ -110,6 +115,10 @@ class CNNExplorer(AtlasFeature, MaximizeFeature, DreamFeature, AttributionFeatur
     def current_activations(self):
         """Activations of the current layer for the current image, ``float32 (C, H, W)``."""
         return activations_for_tensor(self.model, self._input, self.layer)
+
+    def cancel(self) -> Job | None:
+        """Stop the running background job (a maximization or a dream); it ends within one step."""
+        return self._runner.cancel()
 
     def close(self) -> None:
         """Stop background work (within a second) and close the widget."""
@@ -176,7 +185,8 @@ class CNNExplorer(AtlasFeature, MaximizeFeature, DreamFeature, AttributionFeatur
 
     def _job_failed(self, job, err: BaseException) -> None:
         state_trait = "dream_state" if job.kind == "dream" else "maximize_state"
-        setattr(self, state_trait, {**getattr(self, state_trait), "status": "error", "job": job.id})
+        with self._jobs_lock:
+            setattr(self, state_trait, {**getattr(self, state_trait), "status": "error", "job": job.id})
         self.error = f"{job.kind} failed: {err}"
 
     def _on_upload(self, message: protocol.Message) -> None:

@@ -177,6 +177,6 @@ def test_a_new_top_k_applies_to_the_strip(explorer):
     deliver(explorer, *frame_message(moving_frame(0), 0))
     explorer.live_options = {"top_k": 2}
     for i in range(1, 6):
-        explorer._crops_sent = 0.0  # no rate limit in the test
+        explorer._live_crops_sent = 0.0  # no rate limit in the test
         deliver(explorer, *frame_message(moving_frame(i), i))
     assert len(explorer.top_crops_meta["values"]) == 2

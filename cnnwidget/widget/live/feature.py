@@ -11,6 +11,7 @@ import traitlets
 from PIL import Image
 
 from .. import protocol
+from ..feature_host import FeatureHost
 from ...engine.activations import activations_for_tensor
 from ...engine.live_dream import FrameDreamer
 from ...engine.precision import PRECISIONS
@@ -26,13 +27,13 @@ TOP_CROPS_EVERY_S = 0.5
 """The strip of top crops is re-sent at most this often."""
 
 HANDLER_WAIT_S = 1.0
-"""How long a frame message's handler waits for the answer to go out (see ``_on_frame``)."""
+"""How long a frame message's handler waits for the answer to go out (see ``_live_on_frame``)."""
 
 LIVE_DEFAULTS = {"dream_steps": 2, "dream_lr": 0.03, "carry": 0.7, "top_k": 9, "precision": "auto", "threads": "auto"}
 """Default ``live_options``."""
 
 
-class LiveFeature(traitlets.HasTraits):
+class LiveFeature(FeatureHost):
     """Traits, handlers and Python API of live mode."""
 
     live_mode = traitlets.Unicode("maps", help="'maps' (activation grid per frame) or 'dream' (live DeepDream).").tag(sync=True)
@@ -72,18 +73,18 @@ class LiveFeature(traitlets.HasTraits):
         return default_threads() if threads == "auto" else threads
 
     def _init_live(self) -> None:
-        self._stats = LiveStats()
-        self._dreamer: FrameDreamer | None = None
-        self._dreamer_key: tuple = ()
-        self._tracker: TopCrops | None = None
-        self._last_frame: np.ndarray | None = None
-        self._crops_sent = 0.0
+        self._live_figures = LiveStats()
+        self._live_dreamer: FrameDreamer | None = None
+        self._live_dreamer_key: tuple = ()
+        self._live_tracker: TopCrops | None = None
+        self._live_last_frame: np.ndarray | None = None
+        self._live_crops_sent = 0.0
         self.input_size = self._preprocess.size if isinstance(self._preprocess, Preprocess) else 224
         self._live_worker = LiveWorker(on_error=self._show_error, threads=self._live_threads())
-        self._handlers[protocol.FRAME] = self._on_frame
+        self._handlers[protocol.FRAME] = self._live_on_frame
         self._handlers[protocol.FREEZE] = lambda m: self._live_worker.submit(self.freeze)
         self._handlers[protocol.LIVE_STOP] = lambda m: self._live_worker.submit(self._reset_live)
-        self.on_select(lambda unit: self._reset_tracker())
+        self.on_select(lambda unit: self._live_reset_tracker())
         comm = getattr(self, "comm", None)
         if comm is not None:
             quiet_frames(comm.comm_id)  # no busy/idle flicker in the notebook per frame
@@ -99,7 +100,7 @@ class LiveFeature(traitlets.HasTraits):
     @property
     def live_stats(self) -> dict:
         """``{frames, fps, kernel_ms_p50, latency_ms_p50}`` of the live stream (see :class:`LiveStats`)."""
-        return self._stats.snapshot()
+        return self._live_figures.snapshot()
 
     def feed(self, frame, *, bgr: bool = False) -> dict:
         """Process one frame from Python (e.g. OpenCV's ``VideoCapture.read()``), as the webcam would.
@@ -118,26 +119,26 @@ class LiveFeature(traitlets.HasTraits):
 
         pil = load_image(frame)
         rgb = np.asarray(self._live_crop(pil))
-        job = self._live_worker.submit(lambda: self._process(rgb, frame_id=-1, t=0.0, latency=None, echo_frame=True))
+        job = self._live_worker.submit(lambda: self._live_process(rgb, frame_id=-1, t=0.0, latency=None, echo_frame=True))
         if job.cancelled():
             raise RuntimeError("this explorer is closed: make a new CNNExplorer to feed frames")
         return job.result()
 
     def freeze(self) -> None:
         """Make the last live frame the explorer's input image (then click a unit to maximize it)."""
-        if self._last_frame is None:
+        if self._live_last_frame is None:
             raise ValueError("no live frame yet: start the webcam (or call feed) before freezing")
-        self.set_image(Image.fromarray(self._last_frame), name="frozen frame")
+        self.set_image(Image.fromarray(self._live_last_frame), name="frozen frame")
 
     # ----- internals ----------------------------------------------------------------------------
 
-    def _on_frame(self, message: protocol.Message) -> None:
+    def _live_on_frame(self, message: protocol.Message) -> None:
         c = message.content
         rgba = np.frombuffer(message.buffers[0], dtype=np.uint8).reshape(c["height"], c["width"], 4)
         latency = c.get("latency_ms")
         rgb = np.ascontiguousarray(rgba[..., :3])
         job = self._live_worker.submit(
-            lambda: self._process(rgb, frame_id=c["id"], t=c.get("t", 0.0),
+            lambda: self._live_process(rgb, frame_id=c["id"], t=c.get("t", 0.0),
                                   latency=latency if isinstance(latency, (int, float)) else None),
             frame=True,
         )
@@ -148,13 +149,13 @@ class LiveFeature(traitlets.HasTraits):
         # (> HANDLER_WAIT_S) is left to finish on its own: the kernel stays responsive.
         wait([job], timeout=HANDLER_WAIT_S)
 
-    def _process(self, rgb: np.ndarray, *, frame_id: int, t: float, latency, echo_frame: bool = False) -> dict:
+    def _live_process(self, rgb: np.ndarray, *, frame_id: int, t: float, latency, echo_frame: bool = False) -> dict:
         start = time.perf_counter()
-        self._last_frame = rgb
+        self._live_last_frame = rgb
         content = {"type": protocol.LIVE_RESULT, "id": frame_id, "t": t, "mode": self.live_mode, "layer": self.layer}
         buffers: list[bytes] = []
         if self.live_mode == "dream":
-            dreamed = self._dreamer_for()(rgb)
+            dreamed = self._live_dreamer_for()(rgb)
             result = {"dream": dreamed}
             buffers.append(protocol.encode_jpeg(Image.fromarray(dreamed), quality=85))
         else:
@@ -164,14 +165,14 @@ class LiveFeature(traitlets.HasTraits):
             content.update(shape)
             buffers.append(payload)
             result = {"activations": acts}
-            self._offer_crop(rgb, acts)
+            self._live_offer_crop(rgb, acts)
         if echo_frame:
             content["frame_included"] = True
             buffers.append(protocol.encode_jpeg(Image.fromarray(rgb), quality=85))
         kernel_ms = (time.perf_counter() - start) * 1000
-        self._stats.record(kernel_ms, latency)
+        self._live_figures.record(kernel_ms, latency)
         content["kernel_ms"] = round(kernel_ms, 2)
-        content["stats"] = self._stats.snapshot()
+        content["stats"] = self._live_figures.snapshot()
         self.send(content, buffers=buffers)
         return result
 
@@ -192,42 +193,42 @@ class LiveFeature(traitlets.HasTraits):
         out = torch.empty(x.shape, dtype=x.dtype, device=x.device, memory_format=torch.channels_last)
         return out.copy_(x)
 
-    def _dreamer_for(self) -> FrameDreamer:
+    def _live_dreamer_for(self) -> FrameDreamer:
         opts = self.live_options
         wanted = (self.layer, opts["dream_steps"], opts["dream_lr"], opts["carry"], opts["precision"])
-        if self._dreamer is None or self._dreamer_key != wanted:
-            self._dreamer = FrameDreamer(self.model, self.layer, steps=int(wanted[1]), lr=float(wanted[2]),
+        if self._live_dreamer is None or self._live_dreamer_key != wanted:
+            self._live_dreamer = FrameDreamer(self.model, self.layer, steps=int(wanted[1]), lr=float(wanted[2]),
                                          carry=float(wanted[3]), preprocess=self._preprocess, precision=wanted[4])
-            self._dreamer_key = wanted
-        return self._dreamer
+            self._live_dreamer_key = wanted
+        return self._live_dreamer
 
-    def _offer_crop(self, rgb: np.ndarray, acts: np.ndarray) -> None:
+    def _live_offer_crop(self, rgb: np.ndarray, acts: np.ndarray) -> None:
         if len(self.selected) != 2 or self.selected[0] != self.layer:
             return
-        if self._tracker is None or self._tracker.k != self.live_options["top_k"]:
+        if self._live_tracker is None or self._live_tracker.k != self.live_options["top_k"]:
             side = receptive_field(self.model, self.layer, rgb.shape[0])
-            self._tracker = TopCrops(k=int(self.live_options["top_k"]), side=side)
-        kept = self._tracker.offer(rgb, acts[self.selected[1]])
+            self._live_tracker = TopCrops(k=int(self.live_options["top_k"]), side=side)
+        kept = self._live_tracker.offer(rgb, acts[self.selected[1]])
         now = time.monotonic()
-        if kept and now - self._crops_sent >= TOP_CROPS_EVERY_S:
-            self._send_crops()
+        if kept and now - self._live_crops_sent >= TOP_CROPS_EVERY_S:
+            self._live_send_crops()
 
-    def _send_crops(self) -> None:
-        self._crops_sent = time.monotonic()
+    def _live_send_crops(self) -> None:
+        self._live_crops_sent = time.monotonic()
         tile = 64
         with self.hold_sync():
-            self.top_crops = protocol.encode_jpeg(Image.fromarray(self._tracker.strip(tile)), quality=85)
+            self.top_crops = protocol.encode_jpeg(Image.fromarray(self._live_tracker.strip(tile)), quality=85)
             self.top_crops_meta = {
                 "unit": list(self.selected),
-                "values": [round(c.value, 4) for c in self._tracker.crops()],
+                "values": [round(c.value, 4) for c in self._live_tracker.crops()],
                 "tile": tile,
             }
 
-    def _reset_tracker(self) -> None:
-        self._tracker = None
+    def _live_reset_tracker(self) -> None:
+        self._live_tracker = None
 
     def _reset_live(self) -> None:
-        if self._tracker is not None and self._tracker.crops():
-            self._send_crops()
-        if self._dreamer is not None:
-            self._dreamer.reset()
+        if self._live_tracker is not None and self._live_tracker.crops():
+            self._live_send_crops()
+        if self._live_dreamer is not None:
+            self._live_dreamer.reset()

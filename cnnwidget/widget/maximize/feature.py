@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import threading
-
 import traitlets
 from PIL import Image
 
 from .. import protocol
+from ..feature_host import FeatureHost
 from ..jobs import Job
 from ...engine import find_layer
 from .request import DEFAULT_OPTIONS, LIMITS, MaximizeRequest, MaximizeResult, run_request
@@ -24,7 +23,7 @@ def strip(images: list[Image.Image]) -> Image.Image:
     return out
 
 
-class MaximizeFeature(traitlets.HasTraits):
+class MaximizeFeature(FeatureHost):
     """Traits and handlers for filter maximization (mixed into :class:`~cnnwidget.CNNExplorer`)."""
 
     maximize_options = traitlets.Dict(
@@ -39,12 +38,10 @@ class MaximizeFeature(traitlets.HasTraits):
 
     def _init_maximize(self) -> None:
         self._maximize_cache: dict[tuple, MaximizeResult] = {}
-        self._maximized: list[Image.Image] = []
-        self._state_lock = threading.RLock()
-        self._selecting_from_code = False
-        self._requests = 0  # the newest request's number; older jobs never overwrite its state
+        self._maximize_pictures: list[Image.Image] = []
+        self._maximize_selecting_from_code = False
+        self._maximize_requests = 0  # the newest request's number; older jobs never overwrite its state
         self._handlers[protocol.MAXIMIZE] = lambda m: self.maximize((m.content["layer"], m.content["channel"]))
-        self._handlers[protocol.CANCEL] = lambda m: self.cancel()
         self.on_select(self._maximize_on_select)
 
     # ----- public API ---------------------------------------------------------------------------
@@ -52,9 +49,9 @@ class MaximizeFeature(traitlets.HasTraits):
     @property
     def maximized(self):
         """The latest maximized picture (PIL), a list for a batch, ``None`` before any."""
-        if not self._maximized:
+        if not self._maximize_pictures:
             return None
-        return self._maximized[0] if len(self._maximized) == 1 else list(self._maximized)
+        return self._maximize_pictures[0] if len(self._maximize_pictures) == 1 else list(self._maximize_pictures)
 
     def maximize(self, unit=None, **options) -> Job | None:
         """Maximize ``unit`` = ``(layer, channel)`` (the selected one by default) in the background.
@@ -69,32 +66,28 @@ class MaximizeFeature(traitlets.HasTraits):
         if len(unit) != 2:
             raise ValueError("no unit to maximize: pass (layer, channel) or select a unit first")
         merged = {**self.maximize_options, **options}
-        request = MaximizeRequest.build(unit[0], unit[1], merged, self._neuron_at(unit[0], merged))
-        self._selecting_from_code = True
+        request = MaximizeRequest.build(unit[0], unit[1], merged, self._maximize_neuron_at(unit[0], merged))
+        self._maximize_selecting_from_code = True
         try:
             self.selected = unit  # validates the unit and shows it selected in the browser
         finally:
-            self._selecting_from_code = False
-        return self._start(request)
-
-    def cancel(self) -> Job | None:
-        """Stop the running maximization or dream; it ends within one step."""
-        return self._runner.cancel()
+            self._maximize_selecting_from_code = False
+        return self._maximize_start(request)
 
     # ----- internals ----------------------------------------------------------------------------
 
     def _maximize_on_select(self, unit) -> None:
-        if self.auto_maximize and not self._selecting_from_code:
+        if self.auto_maximize and not self._maximize_selecting_from_code:
             try:
                 request = MaximizeRequest.build(
-                    unit[0], unit[1], self.maximize_options, self._neuron_at(unit[0], self.maximize_options)
+                    unit[0], unit[1], self.maximize_options, self._maximize_neuron_at(unit[0], self.maximize_options)
                 )
             except ValueError as err:
                 self.error = str(err)
                 return
-            self._start(request)
+            self._maximize_start(request)
 
-    def _neuron_at(self, layer: str, options: dict):
+    def _maximize_neuron_at(self, layer: str, options: dict):
         """``neuron`` (a position in the map of the input picture, as shown enlarged) moved to the
         same relative position in the map of a ``size``-px maximization picture."""
         options = {**DEFAULT_OPTIONS, **(options or {})}
@@ -113,21 +106,28 @@ class MaximizeFeature(traitlets.HasTraits):
             )
         return min(dst_h - 1, int((y + 0.5) * dst_h / src_h)), min(dst_w - 1, int((x + 0.5) * dst_w / src_w))
 
-    def _start(self, request: MaximizeRequest) -> Job | None:
+    def _maximize_start(self, request: MaximizeRequest) -> Job | None:
+        origin = None
+        for source in self._precomputed_maximizations:
+            answer = source(request)
+            if answer is not None:
+                request, result, origin = answer
+                self._maximize_cache[(request, None)] = result
+                break
         key = (request, self._image_version if request.from_image else None)
-        with self._state_lock:
-            self._requests += 1
-            ticket = self._requests
+        with self._jobs_lock:
+            self._maximize_requests += 1
+            ticket = self._maximize_requests
         cached = self._maximize_cache.get(key)
         if cached is not None:
             self._runner.cancel()
-            self._finish(None, request, cached, ticket)
+            self._maximize_finish(None, request, cached, ticket, origin)
             return None
         image = self._pil
-        return self._runner.submit("maximize", lambda job: self._run(job, request, key, image, ticket))
+        return self._runner.submit("maximize", lambda job: self._maximize_run(job, request, key, image, ticket))
 
-    def _run(self, job: Job, request: MaximizeRequest, key, image, ticket: int) -> None:
-        self._publish(job, request, "running", 0, 0.0, [], ticket)
+    def _maximize_run(self, job: Job, request: MaximizeRequest, key, image, ticket: int) -> None:
+        self._maximize_publish(job, request, "running", 0, 0.0, [], ticket)
 
         def on_update(step, images, value, curve):
             if job.cancel.is_set():
@@ -143,20 +143,23 @@ class MaximizeFeature(traitlets.HasTraits):
         )
         if result.status == "done":
             self._maximize_cache[key] = result
-        self._finish(job, request, result, ticket)
+        self._maximize_finish(job, request, result, ticket)
 
-    def _finish(self, job: Job | None, request: MaximizeRequest, result: MaximizeResult, ticket: int) -> None:
-        with self._state_lock:
-            if ticket != self._requests:
+    def _maximize_finish(
+        self, job: Job | None, request: MaximizeRequest, result: MaximizeResult, ticket: int, origin: str | None = None
+    ) -> None:
+        with self._jobs_lock:
+            if ticket != self._maximize_requests:
                 return  # superseded (e.g. by a cached result shown while this job was stopping)
-            self._maximized = list(result.images)
+            self._maximize_pictures = list(result.images)
             with self.hold_sync():
                 self.maximized_image = protocol.encode_png(strip(result.images))
-                self._publish(job, request, result.status, result.steps_done, result.value, result.curve, ticket)
+                self._maximize_publish(job, request, result.status, result.steps_done, result.value, result.curve, ticket,
+                                       origin)
 
-    def _publish(self, job, request, status, step, value, curve, ticket: int) -> None:
-        with self._state_lock:
-            if ticket != self._requests:
+    def _maximize_publish(self, job, request, status, step, value, curve, ticket: int, origin: str | None = None) -> None:
+        with self._jobs_lock:
+            if ticket != self._maximize_requests:
                 return
             self.maximize_state = {
                 "job": job.id if job else 0,
@@ -167,4 +170,5 @@ class MaximizeFeature(traitlets.HasTraits):
                 "steps": request.steps,
                 "value": float(value),
                 "curve": [round(float(v), 5) for v in curve[-512:]],
+                **({"source": origin} if origin else {}),
             }
