@@ -18,6 +18,46 @@ export interface LayerInfo {
   stage: string;
 }
 
+/** Bytes as the widget manager hands them over (see protocol.asBytes). */
+export type TraitBytes = DataView | ArrayBuffer | Uint8Array;
+
+/**
+ * Every synced trait of CNNExplorer and its type: the one list of them. index.ts subscribes to
+ * each (a trait missing here cannot be listed there: a compile error), and
+ * tests/widget/test_front_end_model.py checks that this list is the Python class's.
+ */
+export interface Traits {
+  layers: LayerInfo[];
+  layer: string;
+  selected: [string, number] | [];
+  normalization: string;
+  colormap: string;
+  sort: string;
+  grid: TraitBytes;
+  grid_meta: GridMeta;
+  image: TraitBytes;
+  image_name: string;
+  samples: string[];
+  error: string;
+  live_mode: string;
+  live_options: Record<string, number | string>;
+  top_crops: TraitBytes;
+  top_crops_meta: { unit?: [string, number]; values?: number[]; tile?: number };
+  input_size: number;
+  maximize_options: Record<string, number | string | boolean>;
+  maximize_state: Record<string, unknown>;
+  maximized_image: TraitBytes;
+  neuron: [number, number] | [];
+  auto_maximize: boolean;
+  show_attribution: boolean;
+  attribution: TraitBytes;
+  attribution_meta: { unit?: [string, number]; height?: number; width?: number };
+  dream_options: Record<string, unknown>;
+  dream_state: Record<string, unknown>;
+  dream_image: TraitBytes;
+  atlas_units: Record<string, number[]>;
+}
+
 /** The `grid_meta` trait. */
 export interface GridMeta {
   layer: string;
