@@ -37,7 +37,7 @@ const TRAIT_KEYS: { [K in keyof Traits]: true } = {
   live_mode: true, live_options: true, top_crops: true, top_crops_meta: true, input_size: true,
   maximize_options: true, maximize_state: true, maximized_image: true, neuron: true, auto_maximize: true,
   show_attribution: true, attribution: true, attribution_meta: true, dream_options: true, dream_state: true,
-  dream_image: true, atlas_units: true,
+  dream_image: true, atlas_units: true, option_specs: true,
 };
 
 /** Every synced trait a panel may react to. */

@@ -56,6 +56,7 @@ export interface Traits {
   dream_state: Record<string, unknown>;
   dream_image: TraitBytes;
   atlas_units: Record<string, number[]>;
+  option_specs: Record<"maximize" | "dream" | "live", import("./optionForm").OptionSpec[]>;
 }
 
 /** The `grid_meta` trait. */

@@ -9,32 +9,33 @@ from . import protocol
 from .feature_host import FeatureHost
 from ..engine.deepdream import deepdream
 from .jobs import Job
-from .option_checks import check_whole_numbers, merged_options
+from .options import Option, OptionSet
 
-DREAM_DEFAULTS = {"layers": [], "octaves": 3, "steps": 10, "strength": 0.02}
-DREAM_LIMITS = {"octaves": (1, 8), "steps": (1, 200)}
+DREAM_OPTIONS = OptionSet("dream", (
+    Option("layers", "other", []),
+    Option("octaves", "int", 3, "octaves", low=1, high=8),
+    Option("steps", "int", 10, "steps / octave", low=1, high=200),
+    Option("strength", "float", 0.02, "strength", low=0, high=1, low_open=True, step=0.005, shown=(0.001, 1)),
+), prefix="dream ")
+"""The widget's DeepDream options (the ``dream_options`` trait), declared once."""
 
 
 def dream_settings(options: dict, current_layer: str) -> dict:
     """Check the widget's ``dream_options`` and turn them into :func:`deepdream` arguments."""
-    merged = merged_options(options, DREAM_DEFAULTS, "dream")
-    check_whole_numbers(merged, DREAM_LIMITS, "dream ")
-    strength = merged["strength"]
-    if isinstance(strength, bool) or not isinstance(strength, (int, float)) or not 0 < strength <= 1:
-        raise ValueError(f"dream strength must be a number in (0, 1]; got {strength!r}")
+    merged = DREAM_OPTIONS.check(options)
     layers = merged["layers"] or [current_layer]
     if isinstance(layers, str):
         layers = [layers]
     if not all(isinstance(name, str) for name in layers):
         raise ValueError("dream layers must be a list of layer names")
-    return {"layers": list(layers), "octaves": merged["octaves"], "steps": merged["steps"], "lr": float(strength)}
+    return {"layers": list(layers), "octaves": merged["octaves"], "steps": merged["steps"], "lr": float(merged["strength"])}
 
 
 class DreamFeature(FeatureHost):
     """Traits, handler and Python API of the DeepDream panel."""
 
     dream_options = traitlets.Dict(
-        dict(DREAM_DEFAULTS), help="{layers (empty: the current layer), octaves, steps, strength}."
+        DREAM_OPTIONS.defaults(), help="{layers (empty: the current layer), octaves, steps, strength}."
     ).tag(sync=True)
     dream_state = traitlets.Dict(help="{job, status, octave, octaves, layers}; status is running|done|cancelled|error.").tag(sync=True)
     dream_image = traitlets.Bytes(b"", help="PNG of the latest finished (or stopped) dream.").tag(sync=True)

@@ -22,9 +22,10 @@ from ..engine.preprocessing import display_crop, input_tensor, resolve_preproces
 from ..data.samples import default_image, sample_path, samples
 from .atlas_view import AtlasFeature
 from .attribution import AttributionFeature
-from .dream import DreamFeature
-from .live.feature import LiveFeature
+from .dream import DREAM_OPTIONS, DreamFeature
+from .live.feature import LIVE_OPTIONS, LiveFeature
 from .maximize.feature import MaximizeFeature
+from .maximize.request import MAXIMIZE_OPTIONS
 from .jobs import Job, JobRunner
 
 STATIC = pathlib.Path(__file__).parent.parent / "static"
@@ -64,6 +65,11 @@ class CNNExplorer(MaximizeFeature, DreamFeature, AttributionFeature, AtlasFeatur
     image_name = traitlets.Unicode("", help="Name of the input picture.").tag(sync=True)
     samples = traitlets.List(traitlets.Unicode(), help="Names of the bundled sample photos.").tag(sync=True)
     error = traitlets.Unicode("", help="Last error message shown in the widget ('' when none).").tag(sync=True)
+    option_specs = traitlets.Dict(
+        {s.name: s.describe() for s in (MAXIMIZE_OPTIONS, DREAM_OPTIONS, LIVE_OPTIONS)}, read_only=True,
+        help="{maximize, dream, live}: each panel's options (key, kind, default, label, min, max, step, choices, "
+        "when), declared once in Python; the browser draws the option panels from them.",
+    ).tag(sync=True)
 
     def __init__(self, model, image=None, layer: str | None = None, preprocess=None, atlas=None, **kwargs) -> None:
         super().__init__(**kwargs)

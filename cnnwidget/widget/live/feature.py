@@ -20,7 +20,8 @@ from ...engine.receptive_field import receptive_field
 from ...engine.top_crops import TopCrops
 from .stats import LiveStats
 from .worker import LiveWorker, default_threads
-from ..option_checks import check_whole_numbers, is_number, merged_options
+from ..option_checks import check_whole_numbers
+from ..options import Option, OptionSet
 from .quiet_frames import quiet_frames, release
 
 TOP_CROPS_EVERY_S = 0.5
@@ -29,8 +30,17 @@ TOP_CROPS_EVERY_S = 0.5
 HANDLER_WAIT_S = 1.0
 """How long a frame message's handler waits for the answer to go out (see ``_live_on_frame``)."""
 
-LIVE_DEFAULTS = {"dream_steps": 2, "dream_lr": 0.03, "carry": 0.7, "top_k": 9, "precision": "auto", "threads": "auto"}
-"""Default ``live_options``."""
+LIVE_OPTIONS = OptionSet("live", (
+    Option("dream_steps", "int", 2, "dream steps / frame", low=1, high=50, when="live_mode=dream"),
+    Option("dream_lr", "float", 0.03, "dream strength", low=0, high=1, low_open=True, step=0.005, shown=(0.005, 0.2),
+           when="live_mode=dream"),
+    Option("carry", "float", 0.7, "carry-over", low=0, high=1, high_open=True, step=0.05, when="live_mode=dream",
+           note="the previous dream's weight"),
+    Option("top_k", "int", 9, "top crops", low=1, high=64),
+    Option("precision", "other", "auto"),
+    Option("threads", "other", "auto"),
+), prefix="live_options ")
+"""The widget's live options (the ``live_options`` trait), declared once."""
 
 
 class LiveFeature(FeatureHost):
@@ -38,7 +48,7 @@ class LiveFeature(FeatureHost):
 
     live_mode = traitlets.Unicode("maps", help="'maps' (activation grid per frame) or 'dream' (live DeepDream).").tag(sync=True)
     live_options = traitlets.Dict(
-        dict(LIVE_DEFAULTS),
+        LIVE_OPTIONS.defaults(),
         help="dream_steps (gradient steps per dreamed frame), dream_lr (step size), carry (weight of the "
         "previous dream, 0..<1), top_k (top crops kept), precision ('auto': bfloat16 where the CPU/GPU "
         "has it natively, else 'float32'; or 'float32' / 'bfloat16'), threads (torch threads of the live "
@@ -50,13 +60,7 @@ class LiveFeature(FeatureHost):
 
     @traitlets.validate("live_options")
     def _valid_live_options(self, proposal) -> dict:
-        opts = merged_options(proposal["value"], LIVE_DEFAULTS, "live")
-        check_whole_numbers(opts, {"dream_steps": (1, 50), "top_k": (1, 64)}, "live_options ")
-        lr, carry = opts["dream_lr"], opts["carry"]
-        if not is_number(lr) or not 0 < lr <= 1:
-            raise ValueError(f"live_options dream_lr must be a number in (0, 1]; got {lr!r}")
-        if not is_number(carry) or not 0 <= carry < 1:
-            raise ValueError(f"live_options carry must be a number in [0, 1) (the previous dream's weight); got {carry!r}")
+        opts = LIVE_OPTIONS.check(proposal["value"])
         if opts["precision"] not in PRECISIONS:
             raise ValueError(f"live_options precision must be one of {PRECISIONS}; got {opts['precision']!r}")
         if opts["threads"] != "auto":

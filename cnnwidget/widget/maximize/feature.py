@@ -9,7 +9,7 @@ from .. import protocol
 from ..feature_host import FeatureHost
 from ..jobs import Job
 from ...engine import find_layer
-from .request import DEFAULT_OPTIONS, LIMITS, MaximizeRequest, MaximizeResult, run_request
+from .request import DEFAULT_OPTIONS, MAXIMIZE_OPTIONS, MaximizeRequest, MaximizeResult, run_request
 
 
 def strip(images: list[Image.Image]) -> Image.Image:
@@ -94,7 +94,9 @@ class MaximizeFeature(FeatureHost):
         if len(self.neuron) != 2 or options["mode"] != "neuron":
             return None
         size = options["size"]
-        if isinstance(size, bool) or not isinstance(size, int) or not LIMITS["size"][0] <= size <= LIMITS["size"][1]:
+        try:
+            MAXIMIZE_OPTIONS["size"].check(size, "")
+        except ValueError:
             return self.neuron  # MaximizeRequest.build names the bad size
         _, src_h, src_w = self._check_layer(layer).shape
         _, dst_h, dst_w = find_layer(self.model, layer, size).shape

@@ -17,24 +17,26 @@ from PIL import Image
 
 from ...engine import objectives as obj
 from ...engine.maximize import Maximizer
-from ..option_checks import check_whole_numbers, merged_options
+from ..options import Option, OptionSet
 
 STREAM_EVERY_S = 0.2
 """Stream a picture when this many seconds have passed since the last one ..."""
 STREAM_UPDATES = 16
 """... and, whatever the speed, at least this many times over a run."""
 
-LIMITS = {"steps": (1, 4096), "size": (32, 512), "batch": (1, 8)}
-DEFAULT_OPTIONS = {
-    "steps": 128,
-    "size": 160,
-    "param": "fft",
-    "transforms": True,
-    "mode": "channel",
-    "from_image": False,
-    "batch": 1,
-    "negative": False,
-}
+MAXIMIZE_OPTIONS = OptionSet("maximize", (
+    Option("steps", "int", 128, "steps", low=1, high=4096),
+    Option("size", "int", 160, "size px", low=32, high=512, step=16),
+    Option("param", "choice", "fft", "image", choices={"fft": "Fourier + decorrelated", "pixel": "pixels"}),
+    Option("transforms", "flag", True, "transforms"),
+    Option("mode", "choice", "channel", "maximize", choices={"channel": "whole channel", "neuron": "one neuron"}),
+    Option("from_image", "flag", False, "from input image"),
+    Option("batch", "int", 1, "batch", low=1, high=8),
+    Option("negative", "flag", False, "negative"),
+))
+"""The widget's maximization options (the ``maximize_options`` trait), declared once."""
+
+DEFAULT_OPTIONS = MAXIMIZE_OPTIONS.defaults()
 
 
 class OptionError(ValueError):
@@ -61,14 +63,9 @@ class MaximizeRequest:
     def build(cls, layer: str, channel: int, options: dict, neuron=None) -> "MaximizeRequest":
         """Check ``options`` (the widget's ``maximize_options`` trait) and build a request."""
         try:
-            merged = merged_options(options, DEFAULT_OPTIONS, "maximize")
-            check_whole_numbers(merged, LIMITS, "")
+            merged = MAXIMIZE_OPTIONS.check(options)
         except ValueError as err:
             raise OptionError(str(err)) from None
-        if merged["param"] not in ("fft", "pixel"):
-            raise OptionError(f"param must be 'fft' or 'pixel'; got {merged['param']!r}")
-        if merged["mode"] not in ("channel", "neuron"):
-            raise OptionError(f"mode must be 'channel' or 'neuron'; got {merged['mode']!r}")
         if merged["mode"] == "neuron":
             if neuron is None:
                 raise OptionError("neuron mode needs a position: click a point on the enlarged map")
