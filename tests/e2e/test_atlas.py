@@ -102,7 +102,9 @@ def test_the_preview_goes_when_the_atlas_does(nb):
     """use_atlas(None) while a preview shows hides it (the front end follows `atlas_units`)."""
     page = nb.page
     nb.run_cell(2)
+    page.wait_for_timeout(1000)  # let the notebook settle: its scrolling hides a preview
     preview = page.get_by_test_id("atlas-preview")
+    unit(page, 3).hover()
     unit(page, 2).hover()
     expect(preview).to_have_attribute("data-status", "shown", timeout=AT_ONCE_MS)
     expect(preview).to_be_visible()
