@@ -3,7 +3,7 @@
 // cnnwidget/widget/options.py): kind, range, step, label, and when to show them. A control's
 // value is clamped to that range, so a control can never make the kernel refuse the dict.
 import { Disposer, h, listen, setOptions } from "./dom";
-import type { WidgetModel } from "./types";
+import type { Traits, WidgetModel } from "./types";
 
 /** One option as the kernel declares it (Option.describe in cnnwidget/widget/options.py). */
 export interface OptionSpec {
@@ -136,7 +136,7 @@ export class OptionForm {
 
   /** Hide the fields whose `when` condition does not hold now. */
   showForTraits(): void {
-    for (const spec of this.specs) this.fields[spec.key].hidden = !shownFor(spec, (t) => this.model.get(t));
+    for (const spec of this.specs) this.fields[spec.key].hidden = !shownFor(spec, (t) => this.model.get(t as keyof Traits));
   }
 
   dispose(): void {

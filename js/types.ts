@@ -1,9 +1,9 @@
 // Shared types: the slice of anywidget's model API we use, the synced traits, and the panel contract.
 
-/** The anywidget model as seen by a view (subset of @anywidget/types' AnyModel). */
+/** The anywidget model as seen by a view (subset of @anywidget/types' AnyModel), typed by `Traits`: a trait name that is not one is a compile error. */
 export interface WidgetModel {
-  get(name: string): any;
-  set(name: string, value: unknown): void;
+  get<K extends keyof Traits>(name: K): Traits[K];
+  set<K extends keyof Traits>(name: K, value: Traits[K]): void;
   save_changes(): void;
   on(event: string, callback: (...args: any[]) => void): void;
   off(event: string, callback: (...args: any[]) => void): void;
@@ -52,7 +52,7 @@ export interface Traits {
   show_attribution: boolean;
   attribution: TraitBytes;
   attribution_meta: { unit?: [string, number]; height?: number; width?: number };
-  dream_options: Record<string, unknown>;
+  dream_options: { layers?: string[]; [key: string]: unknown };
   dream_state: Record<string, unknown>;
   dream_image: TraitBytes;
   atlas_units: Record<string, number[]>;
