@@ -35,7 +35,7 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from cnnwidget.atlas import atlas  # noqa: E402
+from cnnwidget.atlas import build_atlas as atlas  # noqa: E402
 from cnnwidget.models.default_model import DEFAULT_WEIGHTS  # noqa: E402
 
 

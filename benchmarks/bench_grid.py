@@ -18,7 +18,7 @@ import torch
 import torchvision
 
 from cnnwidget.engine import Preprocess, activations_for_tensor
-from cnnwidget.protocol import encode_grid
+from cnnwidget.widget.protocol import encode_grid
 
 
 def measure(layer: str, repeats: int = 30) -> dict:

@@ -17,7 +17,8 @@ from .data import sample, samples
 from .models import WeightsUnavailableError, load_model
 
 from .engine import Maximizer, deepdream, maximize, objectives
-from .atlas import atlas  # the function; its modules stay importable as cnnwidget.atlas.<module>
+from . import atlas  # the subpackage (cnnwidget.atlas.store ...); callable until 0.2, deprecated
+from .atlas import build_atlas
 
 __all__ = [
     "CNNExplorer",
@@ -37,15 +38,16 @@ __all__ = [
     "maximize",
     "objectives",
     "atlas",
+    "build_atlas",
 ]
 
-__version__ = "0.1.0"
+from .version import __version__  # noqa: E402
 
 
 def __getattr__(name: str):
     # The widget pulls in anywidget; import it only when asked for.
     if name == "CNNExplorer":
-        from .explorer import CNNExplorer
+        from .widget.explorer import CNNExplorer
 
         return CNNExplorer
     raise AttributeError(f"module 'cnnwidget' has no attribute {name!r}")

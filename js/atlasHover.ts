@@ -4,10 +4,9 @@
 // Clicking shows it as the finished maximization: that is the kernel's doing (docs/protocol.md).
 import { Disposer, fmt, h, listen } from "./dom";
 import { pngUrl } from "./picture";
+import { ATLAS_IMAGE } from "./protocol";
 import type { Context, Panel } from "./types";
 
-/** Browser ↔ kernel: ask for / answer with an atlas picture (mirror of protocol.ATLAS_IMAGE). */
-export const ATLAS_IMAGE = "atlas_image";
 /** Pictures kept in the browser; the oldest Blob URL is revoked beyond this. */
 const KEEP = 256;
 const SIDE = 128;

@@ -6,6 +6,7 @@
 // a Blob URL made in the browser.
 import { Disposer, h, listen, setOptions } from "./dom";
 import { DownloadLink, FINAL_STATUSES, JobFilter, PngView, type JobState } from "./picture";
+import { OptionForm } from "./optionForm";
 import { CANCEL, DREAM, DREAM_PROGRESS } from "./protocol";
 import type { Context, LayerInfo, Panel } from "./types";
 
@@ -22,13 +23,6 @@ interface DreamProgress {
   octaves: number;
 }
 
-/** Numeric options: [min, max, step, label] (cnnwidget/features/dream.py DREAM_LIMITS). */
-const NUMBERS: Record<string, [number, number, number, string]> = {
-  octaves: [1, 8, 1, "octaves"],
-  steps: [1, 200, 1, "steps / octave"],
-  strength: [0.001, 1, 0.005, "strength"],
-};
-
 export function dreamPanel(ctx: Context): Panel {
   const { model } = ctx;
   const off = new Disposer();
@@ -36,11 +30,8 @@ export function dreamPanel(ctx: Context): Panel {
     class: "cnnx-select cnnx-dreamlayers", multiple: true, size: 4,
     "data-testid": "dream-layers", "aria-label": "Layers to dream with",
   });
-  const inputs: Record<string, HTMLInputElement> = {};
-  const fields = Object.entries(NUMBERS).map(([key, [min, max, step, label]]) => {
-    inputs[key] = h("input", { type: "number", min, max, step, class: "cnnx-select cnnx-num", "data-testid": `dream-${key}` });
-    return h("label", { class: "cnnx-opt" }, h("span", { class: "cnnx-muted" }, label), inputs[key]);
-  });
+  const form = new OptionForm(model, "dream", { testid: (key) => `dream-${key}`, floats: "number" }, write);
+  const fields = h("div", { class: "cnnx-col" });
   const start = h("button", { type: "button", class: "cnnx-button", "data-testid": "dream-start" }, "Dream");
   const stop = h("button", { type: "button", class: "cnnx-button", "data-testid": "dream-cancel", disabled: true }, "Stop");
   const download = new DownloadLink("dream-download");
@@ -53,7 +44,7 @@ export function dreamPanel(ctx: Context): Panel {
     h("div", { class: "cnnx-label" }, "DeepDream of the input picture"),
     h("div", { class: "cnnx-row cnnx-dreamopts" },
       h("label", { class: "cnnx-opt" }, h("span", { class: "cnnx-muted" }, "layers (none: the current one)"), layers),
-      h("div", { class: "cnnx-col" }, ...fields)),
+      fields),
     h("div", { class: "cnnx-row" }, start, stop, download.el),
     caption,
     h("div", { class: "cnnx-frame cnnx-dreamframe" }, img));
@@ -106,37 +97,28 @@ export function dreamPanel(ctx: Context): Panel {
   }
 
   function write(): void {
-    const next: Record<string, unknown> = { ...(model.get("dream_options") ?? {}) };
-    next.layers = Array.from(layers.selectedOptions, (o) => o.value);
-    for (const [key, [min, max]] of Object.entries(NUMBERS)) {
-      const raw = Number(inputs[key].value);
-      const value = key === "strength" ? raw : Math.round(raw);
-      if (Number.isFinite(value) && inputs[key].value !== "") next[key] = Math.min(max, Math.max(min, value));
-      inputs[key].value = String(next[key]);
-    }
-    model.set("dream_options", next);
-    model.save_changes();
+    form.save({ ...form.values(), layers: Array.from(layers.selectedOptions, (o) => o.value) });
   }
 
   function read(): void {
-    const options = model.get("dream_options") ?? {};
-    const chosen = new Set<string>(options.layers ?? []);
+    const chosen = new Set<string>(model.get("dream_options")?.layers ?? []);
     for (const option of Array.from(layers.options)) option.selected = chosen.has(option.value);
-    for (const key of Object.keys(NUMBERS)) if (options[key] !== undefined) inputs[key].value = String(options[key]);
+    form.read();
   }
 
   model.on("msg:custom", onMessage);
   off.add(() => model.off("msg:custom", onMessage));
   off.add(listen(layers, "change", write));
-  for (const input of Object.values(inputs)) off.add(listen(input, "change", write));
   off.add(listen(start, "click", () => model.send({ type: DREAM })));
   off.add(listen(stop, "click", () => model.send({ type: CANCEL })));
   off.add(() => view.dispose());
   off.add(() => download.dispose());
+  off.add(() => form.dispose());
 
   return {
     el,
     update(changed) {
+      if (changed.has("option_specs") && form.build()) fields.replaceChildren(...Object.values(form.fields));
       if (changed.has("layers")) {
         setOptions(layers, ((model.get("layers") ?? []) as LayerInfo[]).map((l) => l.name));
         read();

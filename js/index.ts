@@ -17,7 +17,7 @@ import { maximizePanel } from "./maximizePanel";
 import pictureStyles from "./pictures.css";
 import { asBytes, decodeGrid, type Grid } from "./protocol";
 import styles from "./styles.css";
-import type { Context, GridMeta, Panel, WidgetModel } from "./types";
+import type { Context, GridMeta, Panel, Traits, WidgetModel } from "./types";
 import { unitDetail } from "./unitDetail";
 
 type PanelFactory = (ctx: Context) => Panel;
@@ -27,14 +27,21 @@ export const LEFT: PanelFactory[] = [layerPicker, gridControls, activationGrid, 
 /** Panels of the right column (the picture side), top to bottom. */
 export const RIGHT: PanelFactory[] = [inputPanel, livePanel, unitDetail, attributionPanel, maximizePanel, maximizeOptions, atlasHover];
 
+/**
+ * Every synced trait, one key per member of `Traits` (types.ts): leaving one out, or naming one
+ * that is not there, is a compile error.
+ */
+const TRAIT_KEYS: { [K in keyof Traits]: true } = {
+  layers: true, layer: true, selected: true, normalization: true, colormap: true, sort: true,
+  grid: true, grid_meta: true, image: true, image_name: true, samples: true, error: true,
+  live_mode: true, live_options: true, top_crops: true, top_crops_meta: true, input_size: true,
+  maximize_options: true, maximize_state: true, maximized_image: true, neuron: true, auto_maximize: true,
+  show_attribution: true, attribution: true, attribution_meta: true, dream_options: true, dream_state: true,
+  dream_image: true, atlas_units: true, option_specs: true,
+};
+
 /** Every synced trait a panel may react to. */
-export const TRAITS = [
-  "layers", "layer", "selected", "normalization", "colormap", "sort",
-  "grid", "grid_meta", "image", "image_name", "samples", "error",
-  "live_mode", "live_options", "top_crops", "top_crops_meta", "input_size",
-  "maximize_options", "maximize_state", "maximized_image", "neuron", "auto_maximize",
-  "show_attribution", "attribution", "attribution_meta", "dream_options", "dream_state", "dream_image",
-];
+export const TRAITS = Object.keys(TRAIT_KEYS) as (keyof Traits)[];
 
 function render({ model, el }: { model: WidgetModel; el: HTMLElement }): () => void {
   const off = new Disposer();

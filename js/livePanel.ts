@@ -13,7 +13,7 @@ import { FramePump, type Flight } from "./framePump";
 import { LiveMeter, liveHud } from "./liveHud";
 import { liveOptions } from "./liveOptions";
 import { paintTile } from "./paint";
-import { asBytes, decodeGrid, FRAME, FREEZE, LIVE_RESULT, LIVE_STOP, type Grid } from "./protocol";
+import { asBytes, decodeGrid, FRAME, FREEZE, LIVE_RESULT, LIVE_STOP, MAX_FRAME_SIDE, MIN_FRAME_SIDE, type Grid } from "./protocol";
 import type { Context, Panel } from "./types";
 import { CameraError, FrameGrabber, openCamera, stopStream } from "./webcam";
 
@@ -148,7 +148,7 @@ export function livePanel(ctx: Context): Panel {
 
   function inputSize(): number {
     const size = Number(model.get("input_size"));
-    return Number.isInteger(size) && size >= 16 && size <= 1024 ? size : 224;
+    return Number.isInteger(size) && size >= MIN_FRAME_SIDE && size <= MAX_FRAME_SIDE ? size : 224;
   }
 
   // ----- frames out ----------------------------------------------------------------------------

@@ -1,74 +1,42 @@
 // Options of the next maximization (data-testid="maximize-options"), bound to the
 // `maximize_options` trait: steps, size, parameterization, transforms, channel or neuron,
 // start from the input image, batch of diverse pictures, negative; plus `auto_maximize`.
-// Each control has data-testid="opt-<key>". In neuron mode a click on the enlarged map
+// Each control has data-testid="opt-<key>"; the controls and their ranges come from the
+// kernel's declarations (optionForm.ts). In neuron mode a click on the enlarged map
 // chooses the neuron (neuronPicker.ts); switching to it starts at the unit's strongest position.
-import { Disposer, h, listen, setOptions } from "./dom";
+import { Disposer, h, listen } from "./dom";
+import { OptionForm } from "./optionForm";
 import { channelStats } from "./protocol";
 import type { Context, LayerInfo, Panel } from "./types";
-
-/** Whole-number options and their ranges (cnnwidget/maximize_job.py LIMITS). */
-const NUMBERS: Record<string, [number, number, number, string]> = {
-  steps: [1, 4096, 1, "steps"],
-  size: [32, 512, 16, "size px"],
-  batch: [1, 8, 1, "batch"],
-};
-const CHOICES: Record<string, Record<string, string>> = {
-  param: { fft: "Fourier + decorrelated", pixel: "pixels" },
-  mode: { channel: "whole channel", neuron: "one neuron" },
-};
-const FLAGS: Record<string, string> = {
-  transforms: "transforms",
-  from_image: "from input image",
-  negative: "negative",
-};
 
 export function maximizeOptions(ctx: Context): Panel {
   const { model } = ctx;
   const off = new Disposer();
-  const inputs: Record<string, HTMLInputElement | HTMLSelectElement> = {};
-  const field = (label: string, control: HTMLElement) =>
-    h("label", { class: "cnnx-opt" }, h("span", { class: "cnnx-muted" }, label), control);
+  const form = new OptionForm(model, "maximize", { testid: (key) => `opt-${key}`, floats: "number" }, write);
   const flag = (label: string, control: HTMLElement) => h("label", { class: "cnnx-opt cnnx-flag" }, control, label);
-
-  const numbers = Object.entries(NUMBERS).map(([key, [min, max, step, label]]) => {
-    inputs[key] = h("input", { type: "number", min, max, step, class: "cnnx-select cnnx-num", "data-testid": `opt-${key}` });
-    return field(label, inputs[key]);
-  });
-  const choices = Object.entries(CHOICES).map(([key, labels]) => {
-    const select = h("select", { class: "cnnx-select", "data-testid": `opt-${key}`, "aria-label": key });
-    setOptions(select, Object.keys(labels), labels);
-    inputs[key] = select;
-    return field(key === "param" ? "image" : "maximize", select);
-  });
-  const flags = Object.entries(FLAGS).map(([key, label]) => {
-    inputs[key] = h("input", { type: "checkbox", "data-testid": `opt-${key}` });
-    return flag(label, inputs[key]);
-  });
   const auto = h("input", { type: "checkbox", "data-testid": "opt-auto" });
+  const autoField = flag("maximize on click", auto);
   const neuron = h("span", { class: "cnnx-caption", "data-testid": "opt-neuron" });
+  const values = h("div", { class: "cnnx-row" });
+  const flags = h("div", { class: "cnnx-row" }, autoField);
   const el = h("fieldset", { class: "cnnx-options", "data-testid": "maximize-options" },
-    h("legend", { class: "cnnx-label" }, "Maximization options"),
-    h("div", { class: "cnnx-row" }, ...numbers, ...choices),
-    h("div", { class: "cnnx-row" }, ...flags, flag("maximize on click", auto)),
-    neuron);
+    h("legend", { class: "cnnx-label" }, "Maximization options"), values, flags, neuron);
+
+  /** Numbers and choices on the first row, flags on the second (with "maximize on click"). */
+  function layout(): void {
+    const isFlag = (key: string) => form.specs.find((s) => s.key === key)?.kind === "flag";
+    const keys = Object.keys(form.fields);
+    values.replaceChildren(...keys.filter((k) => !isFlag(k)).map((k) => form.fields[k]));
+    flags.replaceChildren(...keys.filter(isFlag).map((k) => form.fields[k]), autoField);
+  }
 
   function write(): void {
-    const next: Record<string, unknown> = { ...(model.get("maximize_options") ?? {}) };
-    for (const [key, [min, max]] of Object.entries(NUMBERS)) {
-      const input = inputs[key] as HTMLInputElement;
-      const value = Math.round(Number(input.value));
-      next[key] = Number.isFinite(value) ? Math.min(max, Math.max(min, value)) : next[key];
-      input.value = String(next[key]);
-    }
-    for (const key of Object.keys(CHOICES)) next[key] = inputs[key].value;
-    for (const key of Object.keys(FLAGS)) next[key] = (inputs[key] as HTMLInputElement).checked;
+    const next = form.values();
     if (next.mode === "neuron" && (model.get("neuron") ?? []).length !== 2) {
       const start = strongest();
       if (start) model.set("neuron", start);
     }
-    model.set("maximize_options", next);
-    model.save_changes();
+    form.save(next);
   }
 
   /** The selected unit's strongest position in its layer's map, to start neuron mode from. */
@@ -83,14 +51,6 @@ export function maximizeOptions(ctx: Context): Panel {
     return [Math.floor(((y + 0.5) * mh) / grid.height), Math.floor(((x + 0.5) * mw) / grid.width)];
   }
 
-  function read(): void {
-    const options = model.get("maximize_options") ?? {};
-    for (const key of [...Object.keys(NUMBERS), ...Object.keys(CHOICES)]) {
-      if (options[key] !== undefined) inputs[key].value = String(options[key]);
-    }
-    for (const key of Object.keys(FLAGS)) (inputs[key] as HTMLInputElement).checked = !!options[key];
-  }
-
   function describeNeuron(): void {
     const at = model.get("neuron") as [number, number] | [];
     const on = model.get("maximize_options")?.mode === "neuron";
@@ -100,7 +60,6 @@ export function maximizeOptions(ctx: Context): Panel {
       : "click a point on the enlarged map to choose the neuron";
   }
 
-  for (const input of Object.values(inputs)) off.add(listen(input, "change", write));
   off.add(listen(auto, "change", () => {
     model.set("auto_maximize", auto.checked);
     model.save_changes();
@@ -109,10 +68,14 @@ export function maximizeOptions(ctx: Context): Panel {
   return {
     el,
     update(changed) {
-      if (changed.has("maximize_options")) read();
+      if (changed.has("option_specs") && form.build()) layout();
+      if (changed.has("maximize_options")) form.read();
       if (changed.has("auto_maximize")) auto.checked = !!model.get("auto_maximize");
       if (changed.has("maximize_options") || changed.has("neuron")) describeNeuron();
     },
-    dispose: () => off.run(),
+    dispose: () => {
+      off.run();
+      form.dispose();
+    },
   };
 }

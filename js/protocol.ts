@@ -1,4 +1,4 @@
-// Mirror of cnnwidget/protocol.py: message types and the binary grid layout (docs/protocol.md).
+// Mirror of cnnwidget/widget/protocol.py: message types and the binary grid layout (docs/protocol.md).
 import type { GridMeta } from "./types";
 
 /** Browser → kernel: an uploaded file. content {type, name}; buffers [file bytes]. */
@@ -25,10 +25,20 @@ export const LIVE_STOP = "live_stop";
 /** Kernel → browser: the answer to one `frame` (its id echoed); buffers [grid | dream JPEG]. */
 export const LIVE_RESULT = "live_result";
 
+/**
+ * Browser ↔ kernel: ask for an atlas picture, content {type, layer, channel}; the answer has the
+ * same type, content {layer, channel, found, value?, steps?}, buffers [PNG] when found.
+ */
+export const ATLAS_IMAGE = "atlas_image";
+
 /** float32 values per channel at the start of `grid`: min, max, mean, flat index of the max. */
 export const STATS_PER_CHANNEL = 4;
 /** Uploads larger than this are refused by the kernel; checked here too to save the transfer. */
 export const MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
+/** Live frames larger than this on either side are refused by the kernel. */
+export const MAX_FRAME_SIDE = 1024;
+/** The smallest `input_size` the browser takes as a frame side (a smaller one means a broken trait: 224 then). */
+export const MIN_FRAME_SIDE = 16;
 
 /** A decoded `grid` trait. */
 export interface Grid {

@@ -1,9 +1,9 @@
 // Shared types: the slice of anywidget's model API we use, the synced traits, and the panel contract.
 
-/** The anywidget model as seen by a view (subset of @anywidget/types' AnyModel). */
+/** The anywidget model as seen by a view (subset of @anywidget/types' AnyModel), typed by `Traits`: a trait name that is not one is a compile error. */
 export interface WidgetModel {
-  get(name: string): any;
-  set(name: string, value: unknown): void;
+  get<K extends keyof Traits>(name: K): Traits[K];
+  set<K extends keyof Traits>(name: K, value: Traits[K]): void;
   save_changes(): void;
   on(event: string, callback: (...args: any[]) => void): void;
   off(event: string, callback: (...args: any[]) => void): void;
@@ -16,6 +16,47 @@ export interface LayerInfo {
   type: string;
   shape: [number, number, number];
   stage: string;
+}
+
+/** Bytes as the widget manager hands them over (see protocol.asBytes). */
+export type TraitBytes = DataView | ArrayBuffer | Uint8Array;
+
+/**
+ * Every synced trait of CNNExplorer and its type: the one list of them. index.ts subscribes to
+ * each (a trait missing here cannot be listed there: a compile error), and
+ * tests/widget/test_front_end_model.py checks that this list is the Python class's.
+ */
+export interface Traits {
+  layers: LayerInfo[];
+  layer: string;
+  selected: [string, number] | [];
+  normalization: string;
+  colormap: string;
+  sort: string;
+  grid: TraitBytes;
+  grid_meta: GridMeta;
+  image: TraitBytes;
+  image_name: string;
+  samples: string[];
+  error: string;
+  live_mode: string;
+  live_options: Record<string, number | string>;
+  top_crops: TraitBytes;
+  top_crops_meta: { unit?: [string, number]; values?: number[]; tile?: number };
+  input_size: number;
+  maximize_options: Record<string, number | string | boolean>;
+  maximize_state: Record<string, unknown>;
+  maximized_image: TraitBytes;
+  neuron: [number, number] | [];
+  auto_maximize: boolean;
+  show_attribution: boolean;
+  attribution: TraitBytes;
+  attribution_meta: { unit?: [string, number]; height?: number; width?: number };
+  dream_options: { layers?: string[]; [key: string]: unknown };
+  dream_state: Record<string, unknown>;
+  dream_image: TraitBytes;
+  atlas_units: Record<string, number[]>;
+  option_specs: Record<"maximize" | "dream" | "live", import("./optionForm").OptionSpec[]>;
 }
 
 /** The `grid_meta` trait. */

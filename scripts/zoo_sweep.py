@@ -1,4 +1,4 @@
-"""Run cnnwidget.engine.compat.check_model over the model zoo and write docs/compatibility.md.
+"""Run cnnwidget.diagnostics.compat.check_model over the model zoo and write docs/compatibility.md.
 
     .venv/bin/python scripts/zoo_sweep.py                 # full sweep (about an hour on 2 cores)
     .venv/bin/python scripts/zoo_sweep.py --timm 10 --only resnet   # a quick look
@@ -15,8 +15,8 @@ from pathlib import Path
 
 import torch
 
-from cnnwidget.engine.compat import check_model
-from cnnwidget.zoo import timm_cnns, torchvision_cnns
+from cnnwidget.diagnostics.compat import check_model
+from cnnwidget.diagnostics.zoo import timm_cnns, torchvision_cnns
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "compatibility.md"
 
@@ -75,7 +75,7 @@ def write_report(args, rows, seconds: float, total: int) -> None:
     lines = [
         "# Compatibility: the model-zoo sweep",
         "",
-        "Each model is built with random weights and checked by `cnnwidget.engine.compat.check_model`: "
+        "Each model is built with random weights and checked by `cnnwidget.diagnostics.compat.check_model`: "
         "`layers`, `activations` on the middle layer, a 2-step `maximize` and a 1-octave `deepdream`, "
         "then the model's complete state (parameters, buffers, every `training` flag, `requires_grad`, "
         "grads, hook dictionaries) is compared with its state before.",

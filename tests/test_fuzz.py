@@ -142,7 +142,7 @@ def test_thousand_messages_each_get_the_verdict_their_label_says(photo):
     ex._runner.close()
     # the widget still works afterwards
     ex2_image = encoded(Image.fromarray(photo), "PNG")
-    ex._handlers["upload"](cnnwidget.protocol.parse_browser_message({"type": "upload", "name": "ok.png"}, [ex2_image]))
+    ex._handlers["upload"](cnnwidget.widget.protocol.parse_browser_message({"type": "upload", "name": "ok.png"}, [ex2_image]))
     assert ex.error == "" and ex.image_name == "ok.png"
     assert ex.current_activations.shape[0] == 64
 

@@ -1,4 +1,4 @@
-"""``atlas()``: the picture of every unit of some layers, computed in parallel and saved to a directory."""
+"""``build_atlas()``: the picture of every unit of some layers, computed in parallel and saved to a directory."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from .store import AtlasError, AtlasStore
 
 @dataclass
 class AtlasResult:
-    """What a run of :func:`atlas` did.
+    """What a run of :func:`build_atlas` did.
 
     Attributes:
         out: the atlas directory.
@@ -50,7 +50,7 @@ class AtlasResult:
                 f"{self.seconds:.1f} s ({self.units_per_minute:.1f} units/min); open {self.index}")
 
 
-def atlas(
+def build_atlas(
     model,
     layers: str | Sequence[str],
     out,
@@ -118,7 +118,7 @@ def atlas(
         ``atlas`` under ``if __name__ == "__main__":``.
 
     Example:
-        >>> result = atlas("default", ["stage2", "stage3"], "atlas-default", steps=64)  # doctest: +SKIP
+        >>> result = build_atlas("default", ["stage2", "stage3"], "atlas-default", steps=64)  # doctest: +SKIP
         >>> print(result)  # open result.index in a browser, or CNNExplorer("default", atlas="atlas-default")
     """
     if executor not in ("local", "ray"):

@@ -54,7 +54,7 @@ def software_versions() -> dict[str, str]:
     import torch
     import torchvision
 
-    from .. import __version__
+    from ..version import __version__
 
     versions = {
         "cnnwidget": __version__,

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
+from ..models.weights import wants_random_weights
+
 INIT_SEED = 0
 """torch seed under which a model with random weights is built."""
 
@@ -41,7 +43,7 @@ class ModelSource:
         if isinstance(model, nn.Module):
             return cls(None, None, model)
         if isinstance(model, (str, os.PathLike)):
-            if weights is not None and str(weights).strip().lower() == "none":
+            if wants_random_weights(weights):
                 weights = None
             return cls(os.fspath(model), None if weights is None else str(weights))
         raise TypeError(

@@ -12,6 +12,7 @@ exactly afterwards, also on errors and cancellation.
 
 from __future__ import annotations
 
+import inspect
 import math
 import secrets
 import threading
@@ -311,24 +312,14 @@ class Maximizer:
             return (total / views).float().cpu()
 
 
-def maximize(
-    model: nn.Module,
-    objective,
-    *,
-    steps: int = 256,
-    size: int = 224,
-    batch: int = 1,
-    image=None,
-    param: str = "fft",
-    decorrelate: bool = True,
-    transforms="standard",
-    lr: float | None = None,
-    seed: int | None = None,
-    callback: Callable | None = None,
-    cancel: threading.Event | None = None,
-    progress: bool = True,
-):
+def maximize(model: nn.Module, objective, *, callback: Callable | None = None, progress: bool = True, **options):
     """Optimize a picture that makes ``objective`` large; return it as a PIL image.
+
+    Runs a :class:`Maximizer` to the end. The options are the :class:`Maximizer`'s own
+    keyword arguments, with the same meaning and defaults (documented there once):
+    ``steps``, ``size``, ``batch``, ``image``, ``param``, ``decorrelate``, ``transforms``,
+    ``lr``, ``seed``, ``seeds``, ``preprocess``, ``schedule``, ``precision``,
+    ``redirect_steps``, ``param_size``, ``decay_power`` and ``cancel``.
 
     Args:
         model: the network (left exactly as found).
@@ -337,25 +328,12 @@ def maximize(
             :class:`~cnnwidget.engine.objectives.Objective` built from
             ``cnnwidget.objectives``, or a list of these: one picture each, all
             optimized as one batch.
-        steps: optimization steps (Adam with a short warm-up and cosine decay).
-        size: side of the picture; the model sees ``size`` px inputs.
-        batch: pictures per objective; add ``cnnwidget.objectives.diversity(layer)``
-            to make them differ.
-        image: start from this picture (path, PIL, array, tensor) instead of noise.
-        param: ``"fft"`` (decorrelated Fourier space, the default) or ``"pixel"``.
-        decorrelate: decorrelate colours with ImageNet's colour statistics.
-        transforms: ``"standard"`` (pad, jitter, random scale, random rotation;
-            see :func:`cnnwidget.engine.transforms.standard`), ``"none"``, or a
-            list of ``t(x, generator)`` / ``t(x)`` callables.
-        lr: peak learning rate (default 0.25).
-        seed: makes the result repeatable on the same device.
         callback: ``callback(step, image, value)``, called every
             :data:`CALLBACK_EVERY` (8) steps and after the last step, with the
             current picture (a PIL image, or a list when there are several)
             and the objective averaged over the batch.
-        cancel: a ``threading.Event``; once set, the optimization stops
-            before its next step and the current picture(s) are returned.
         progress: show a tqdm progress bar.
+        **options: keyword arguments of :class:`Maximizer`.
 
     Returns:
         A PIL image, or a list of them when ``batch > 1`` or ``objective`` is a list.
@@ -363,22 +341,23 @@ def maximize(
     Raises:
         LayerError: a layer name the model does not have.
         ObjectiveError: a malformed objective or a channel out of range.
+        TypeError: an option :class:`Maximizer` does not take (the message lists them).
 
     Example:
         >>> img = maximize(torchvision.models.resnet18(), "layer3.1:5", steps=128)  # doctest: +SKIP
     """
-    engine = Maximizer(
-        model, objective, steps=steps, size=size, batch=batch, image=image, param=param,
-        decorrelate=decorrelate, transforms=transforms, lr=lr, seed=seed, cancel=cancel,
-    )
+    unknown = sorted(set(options) - set(MAXIMIZER_OPTIONS))
+    if unknown:
+        raise TypeError(f"maximize() got unknown option(s) {unknown}; valid: {', '.join(MAXIMIZER_OPTIONS)}")
+    engine = Maximizer(model, objective, **options)
     many = engine.batch > 1
-    bar = _progress_bar(progress, steps, engine)
+    bar = _progress_bar(progress, engine.steps, engine)
     try:
         for step in engine:
             if bar is not None:
                 bar.update(1)
                 bar.set_postfix(value=f"{step.value:.3g}", refresh=False)
-            if callback is not None and (step.step % CALLBACK_EVERY == 0 or step.step == steps):
+            if callback is not None and (step.step % CALLBACK_EVERY == 0 or step.step == engine.steps):
                 images = engine.images()
                 callback(step.step, images if many else images[0], step.value)
     finally:
@@ -387,6 +366,12 @@ def maximize(
             bar.close()
     images = engine.images()
     return images if many else images[0]
+
+
+MAXIMIZER_OPTIONS = tuple(
+    name for name, p in inspect.signature(Maximizer.__init__).parameters.items() if p.kind is p.KEYWORD_ONLY
+)
+"""The keyword options of :class:`Maximizer`, which :func:`maximize` also takes."""
 
 
 def _progress_bar(progress: bool, steps: int, engine: Maximizer):

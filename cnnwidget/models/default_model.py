@@ -8,6 +8,7 @@ import torch
 
 from ..engine.preprocessing import Preprocess
 from .default_net import DefaultNet
+from .weights import wants_random_weights
 
 DEFAULT_WEIGHTS = Path(__file__).resolve().parent / "default_net.pt"
 """The shipped checkpoint, written by ``scripts/train_default_model.py``."""
@@ -36,7 +37,7 @@ def default_model(weights: str | Path | None = "DEFAULT") -> DefaultNet:
         >>> model.cnnwidget_preprocess.size
         128
     """
-    if weights is None or (isinstance(weights, str) and weights.lower() == "none"):
+    if wants_random_weights(weights):
         from ..data.synthetic import CLASSES
         from ..engine.preprocessing import IMAGENET_MEAN, IMAGENET_STD
 

@@ -27,6 +27,7 @@ from torch import nn
 
 from ..engine.preprocessing import Preprocess
 from .default_model import default_model, from_checkpoint, is_default_checkpoint
+from .weights import wants_random_weights
 from .hub import (
     WeightsUnavailableError,
     cached_weights_path,
@@ -123,10 +124,6 @@ def _resolve(spec, weights, arch, allow_pickle) -> nn.Module:
 # --------------------------------------------------------------------------- torchvision
 
 
-def _is_none(weights) -> bool:
-    return weights is None or (isinstance(weights, str) and weights.strip().lower() == "none")
-
-
 def _torchvision_weights(name: str, weights):
     """The torchvision ``Weights`` enum member that ``weights`` names."""
     from torchvision.models import get_model_weights, get_weight
@@ -161,7 +158,7 @@ def _torchvision(name: str, weights) -> nn.Module:
     except ValueError:  # a model without any published weights
         enum = None
     local = _local_file(weights)
-    if _is_none(weights) or local is not None or enum is None:
+    if wants_random_weights(weights) or local is not None or enum is None:
         model = tvm.get_model(key, weights=None)
         if local is not None:
             _load_state(model, _read_state(local), f"{local} into {key}")
@@ -198,7 +195,7 @@ def _timm(name: str, weights) -> nn.Module:
         hint = f"; did you mean {', '.join(close)}?" if close else "; see timm.list_models()"
         raise ModelSpecError(f"timm has no model {name!r}{hint}")
     local = _local_file(weights)
-    if _is_none(weights) or local is not None:
+    if wants_random_weights(weights) or local is not None:
         model = timm.create_model(name, pretrained=False)
         if local is not None:
             _load_state(model, _read_state(local), f"{local} into timm:{name}")
@@ -242,7 +239,7 @@ def _timm_cfg(name: str):
 
 
 def _local_file(weights) -> Path | None:
-    if weights is None or _is_none(weights):
+    if wants_random_weights(weights):
         return None
     if isinstance(weights, os.PathLike) or (isinstance(weights, str) and Path(weights).suffix.lower() in FILE_SUFFIXES):
         path = Path(weights).expanduser()

@@ -20,7 +20,7 @@ def pixels(path) -> np.ndarray:
 @pytest.fixture(scope="session")
 def local_atlas(tmp_path_factory):
     """Six units of stage2 made by the local process pool (2 workers), batch 3."""
-    from cnnwidget.atlas import atlas
+    from cnnwidget.atlas import build_atlas as atlas
 
     out = tmp_path_factory.mktemp("atlas") / "local"
     result = atlas("default", [LAYER], out, units="0:6", batch=3, workers=2, **QUICK)

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from cnnwidget.atlas import atlas
+from cnnwidget.atlas import build_atlas as atlas
 from cnnwidget.atlas.plan import Unit, unit_seed
 from cnnwidget.atlas.source import ModelSource
 from cnnwidget.engine.layer_catalog import LayerError

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cnnwidget.atlas import atlas
+from cnnwidget.atlas import build_atlas as atlas
 from cnnwidget.atlas.plan import Unit
 from cnnwidget.atlas.source import ModelSource
 from tests.atlas.conftest import LAYER, QUICK, pixels

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cnnwidget.atlas import atlas
+from cnnwidget.atlas import build_atlas as atlas
 from cnnwidget.atlas.plan import Unit
 from cnnwidget.atlas.source import ModelSource
 from tests.atlas.conftest import LAYER, QUICK, pixels
@@ -68,7 +68,7 @@ def test_a_resumed_atlas_is_the_uninterrupted_one_over_a_long_run(tmp_path):
 def test_ctrl_c_on_the_command_line_then_rerun(tmp_path):
     """SIGINT to a running `cnnwidget atlas` process group (as a terminal's Ctrl-C), then the same command."""
     out = tmp_path / "atlas"
-    cmd = [sys.executable, "-m", "cnnwidget.atlas.cli", "default", "--layers", LAYER, "--units", "0:12",
+    cmd = [sys.executable, "-m", "cnnwidget.cli", "atlas", "default", "--layers", LAYER, "--units", "0:12",
            "--out", str(out), "--steps", "40", "--size", "40", "--batch", "1", "--weights", "none",
            "--workers", "2", "-q"]
     env = {**os.environ, "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1"}

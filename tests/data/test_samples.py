@@ -36,3 +36,20 @@ def test_sample_returns_an_rgb_image():
 def test_unknown_sample_lists_the_names():
     with pytest.raises(KeyError, match="chelsea"):
         sample("dog")
+
+
+def test_one_lookup_one_error_for_an_unknown_sample():
+    from cnnwidget.data import SampleError, sample_path
+
+    for lookup in (sample, sample_path):
+        with pytest.raises(SampleError, match="no sample called 'dog'; choose one of .*chelsea") as caught:
+            lookup("dog")
+        assert isinstance(caught.value, KeyError) and isinstance(caught.value, ValueError)
+        assert str(caught.value).startswith("no sample called")  # not KeyError's quoted repr
+    assert sample_path("chelsea") == samples()["chelsea"]
+
+
+def test_default_image_is_the_cat():
+    from cnnwidget.data import default_image
+
+    assert default_image() == samples()["chelsea"]

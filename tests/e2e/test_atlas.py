@@ -26,7 +26,7 @@ SIZE = 48
 AT_ONCE_MS = 10_000  # no maximization runs: one kernel round trip on a loaded machine
 
 CELLS = [
-    "from cnnwidget import CNNExplorer, atlas\n"
+    "from cnnwidget import CNNExplorer, build_atlas as atlas\n"
     "from cnnwidget.atlas.source import ModelSource\n"
     "model = ModelSource.of('default', None).build()\n"
     f"result = atlas(model, [{LAYER!r}], 'atlas-e2e', units='0:4', steps=4, size={SIZE}, progress=False)\n"
@@ -34,6 +34,13 @@ CELLS = [
     "ex.maximize_options = {**ex.maximize_options, 'steps': 8, 'size': 48}\n"
     "ex",
     "s = ex.maximize_state\nprint('STATE', s.get('unit'), s.get('status'), s.get('source'), s.get('step'))",
+    # Drop the atlas from a thread once the test creates the file `drop-atlas`: the mouse stays on the unit.
+    "import pathlib, threading, time\n"
+    "def drop_when_asked():\n"
+    "    while not pathlib.Path('drop-atlas').exists():\n"
+    "        time.sleep(0.05)\n"
+    "    ex.use_atlas(None)\n"
+    "threading.Thread(target=drop_when_asked, daemon=True).start()",
 ]
 
 
@@ -89,6 +96,24 @@ def test_click_on_a_unit_outside_the_atlas_maximizes_live(nb):
     expect(picture).to_have_attribute("data-unit", f"{LAYER}:12", timeout=JOB_MS)
     expect(picture).to_have_attribute("data-status", "done", timeout=JOB_MS)
     assert f"STATE ['{LAYER}', 12] done None 8" in nb.run_and_read(1)
+
+
+def test_the_preview_goes_when_the_atlas_does(nb):
+    """use_atlas(None) while a preview shows hides it (the front end follows `atlas_units`)."""
+    page = nb.page
+    nb.run_cell(2)
+    page.wait_for_timeout(1000)  # let the notebook settle: its scrolling hides a preview
+    preview = page.get_by_test_id("atlas-preview")
+    unit(page, 3).hover()
+    unit(page, 2).hover()
+    expect(preview).to_have_attribute("data-status", "shown", timeout=AT_ONCE_MS)
+    expect(preview).to_be_visible()
+    (nb.server.root / "drop-atlas").touch()  # the kernel drops the atlas; the mouse does not move
+    expect(preview).to_be_hidden(timeout=AT_ONCE_MS)
+    unit(page, 3).hover()
+    unit(page, 2).hover()
+    page.wait_for_timeout(500)
+    expect(preview).to_be_hidden()
 
 
 def test_index_page_opens_from_the_file_system(nb, browser):

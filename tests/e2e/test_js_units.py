@@ -12,7 +12,7 @@ import subprocess
 import numpy as np
 import pytest
 
-from cnnwidget import protocol
+from cnnwidget.widget import protocol
 
 from .conftest import REPO
 

@@ -165,7 +165,7 @@ def test_frames_flow_the_grid_follows_the_camera_and_stop_ends_the_track(live):
 
 
 def test_streaming_does_not_flash_the_kernel_busy_indicator(live):
-    """Frames are handled without a "busy" status (cnnwidget/quiet_frames.py); a cell run still shows it."""
+    """Frames are handled without a "busy" status (cnnwidget/widget/live/quiet_frames.py); a cell run still shows it."""
     page = live.page
     start(page)
     first = frames(page)

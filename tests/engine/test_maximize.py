@@ -3,6 +3,7 @@
 import threading
 from collections import OrderedDict
 
+import numpy as np
 import pytest
 import torch
 import torchvision
@@ -230,3 +231,23 @@ def test_no_seed_leaves_torch_global_random_state_alone():
     torch.manual_seed(123)
     maximize(model, "conv2:0", steps=1, size=32, progress=False)
     assert torch.equal(torch.rand(3), expected)
+
+
+def test_maximize_takes_every_maximizer_option_and_gives_its_picture():
+    from cnnwidget.engine.maximize import MAXIMIZER_OPTIONS
+    from cnnwidget.engine.preprocessing import Preprocess
+
+    assert {"preprocess", "precision", "seeds", "schedule", "lr", "cancel"} <= set(MAXIMIZER_OPTIONS)
+    options = dict(steps=3, size=32, seed=1, preprocess=Preprocess(size=32, mean=(0.5,) * 3, std=(0.25,) * 3),
+                   precision="float32", schedule="constant")
+    img = maximize(small_net(), "conv2:1", progress=False, **options)
+    engine = Maximizer(small_net(), "conv2:1", **options)
+    engine.run()
+    assert torch.equal(torch.as_tensor(np.asarray(img)), torch.as_tensor(np.asarray(engine.images()[0])))
+    other = maximize(small_net(), "conv2:1", progress=False, **{**options, "preprocess": None})
+    assert not torch.equal(torch.as_tensor(np.asarray(img)), torch.as_tensor(np.asarray(other)))
+
+
+def test_maximize_names_the_valid_options():
+    with pytest.raises(TypeError, match=r"unknown option\(s\) \['stepz'\]; valid: steps, size"):
+        maximize(small_net(), "conv2:1", stepz=3, progress=False)

@@ -1,0 +1,1 @@
+"""The ``cnnwidget`` command line (entry point :func:`cnnwidget.cli.main.main`)."""

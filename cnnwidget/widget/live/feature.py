@@ -1,0 +1,238 @@
+"""Live camera frames in, activation maps or dreams out (mixed into :class:`~cnnwidget.CNNExplorer`)."""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import wait
+
+import numpy as np
+import torch
+import traitlets
+from PIL import Image
+
+from .. import protocol
+from ..feature_host import FeatureHost
+from ...engine.activations import activations_for_tensor
+from ...engine.live_dream import FrameDreamer
+from ...engine.precision import PRECISIONS
+from ...engine.preprocessing import Preprocess, input_tensor
+from ...engine.receptive_field import receptive_field
+from ...engine.top_crops import TopCrops
+from .stats import LiveStats
+from .worker import LiveWorker, default_threads
+from ..option_checks import check_whole_numbers
+from ..options import Option, OptionSet
+from .quiet_frames import quiet_frames, release
+
+TOP_CROPS_EVERY_S = 0.5
+"""The strip of top crops is re-sent at most this often."""
+
+HANDLER_WAIT_S = 1.0
+"""How long a frame message's handler waits for the answer to go out (see ``_live_on_frame``)."""
+
+LIVE_OPTIONS = OptionSet("live", (
+    Option("dream_steps", "int", 2, "dream steps / frame", low=1, high=50, when="live_mode=dream"),
+    Option("dream_lr", "float", 0.03, "dream strength", low=0, high=1, low_open=True, step=0.005, shown=(0.005, 0.2),
+           when="live_mode=dream"),
+    Option("carry", "float", 0.7, "carry-over", low=0, high=1, high_open=True, step=0.05, when="live_mode=dream",
+           note="the previous dream's weight"),
+    Option("top_k", "int", 9, "top crops", low=1, high=64),
+    Option("precision", "other", "auto"),
+    Option("threads", "other", "auto"),
+), prefix="live_options ")
+"""The widget's live options (the ``live_options`` trait), declared once."""
+
+
+class LiveFeature(FeatureHost):
+    """Traits, handlers and Python API of live mode."""
+
+    live_mode = traitlets.Unicode("maps", help="'maps' (activation grid per frame) or 'dream' (live DeepDream).").tag(sync=True)
+    live_options = traitlets.Dict(
+        LIVE_OPTIONS.defaults(),
+        help="dream_steps (gradient steps per dreamed frame), dream_lr (step size), carry (weight of the "
+        "previous dream, 0..<1), top_k (top crops kept), precision ('auto': bfloat16 where the CPU/GPU "
+        "has it natively, else 'float32'; or 'float32' / 'bfloat16'), threads (torch threads of the live "
+        "thread: 'auto' is 1 on machines with up to 4 cores, where the browser needs the others).",
+    ).tag(sync=True)
+    top_crops = traitlets.Bytes(b"", help="JPEG strip of the selected unit's top-K crops seen so far, strongest first.").tag(sync=True)
+    top_crops_meta = traitlets.Dict(help="{unit, values, tile} describing `top_crops`.").tag(sync=True)
+    input_size = traitlets.Int(224, help="Side in px of the square frames the browser sends (the model's input size).").tag(sync=True)
+
+    @traitlets.validate("live_options")
+    def _valid_live_options(self, proposal) -> dict:
+        opts = LIVE_OPTIONS.check(proposal["value"])
+        if opts["precision"] not in PRECISIONS:
+            raise ValueError(f"live_options precision must be one of {PRECISIONS}; got {opts['precision']!r}")
+        if opts["threads"] != "auto":
+            check_whole_numbers(opts, {"threads": (1, 256)}, "live_options ")
+        return opts
+
+    @traitlets.observe("live_options")
+    def _live_options_changed(self, change) -> None:
+        if hasattr(self, "_live_worker"):  # not yet while the constructor sets the traits
+            self._live_worker.set_threads(self._live_threads())
+
+    def _live_threads(self) -> int:
+        threads = self.live_options["threads"]
+        return default_threads() if threads == "auto" else threads
+
+    def _init_live(self) -> None:
+        self._live_figures = LiveStats()
+        self._live_dreamer: FrameDreamer | None = None
+        self._live_dreamer_key: tuple = ()
+        self._live_tracker: TopCrops | None = None
+        self._live_last_frame: np.ndarray | None = None
+        self._live_crops_sent = 0.0
+        self.input_size = self._preprocess.size if isinstance(self._preprocess, Preprocess) else 224
+        self._live_worker = LiveWorker(on_error=self._show_error, threads=self._live_threads())
+        self._handlers[protocol.FRAME] = self._live_on_frame
+        self._handlers[protocol.FREEZE] = lambda m: self._live_worker.submit(self.freeze)
+        self._handlers[protocol.LIVE_STOP] = lambda m: self._live_worker.submit(self._reset_live)
+        self.on_select(lambda unit: self._live_reset_tracker())
+        comm = getattr(self, "comm", None)
+        if comm is not None:
+            quiet_frames(comm.comm_id)  # no busy/idle flicker in the notebook per frame
+
+    def _close_live(self) -> None:
+        self._live_worker.close(timeout=1.0)
+        comm = getattr(self, "comm", None)
+        if comm is not None:
+            release(comm.comm_id)
+
+    # ----- public API ---------------------------------------------------------------------------
+
+    @property
+    def live_stats(self) -> dict:
+        """``{frames, fps, kernel_ms_p50, latency_ms_p50}`` of the live stream (see :class:`LiveStats`)."""
+        return self._live_figures.snapshot()
+
+    def feed(self, frame, *, bgr: bool = False) -> dict:
+        """Process one frame from Python (e.g. OpenCV's ``VideoCapture.read()``), as the webcam would.
+
+        Args:
+            frame: ``(H, W, 3)`` uint8 array (or anything :func:`cnnwidget.load_image` reads).
+            bgr: the array is in OpenCV's BGR order.
+
+        Returns:
+            ``{"activations": (C, h, w) float32}`` in maps mode, ``{"dream": (H, W, 3) uint8}``
+            in dream mode; the widget shows the frame and its result.
+        """
+        if bgr and isinstance(frame, np.ndarray):
+            frame = np.ascontiguousarray(frame[..., ::-1])
+        from ...engine.images import load_image
+
+        pil = load_image(frame)
+        rgb = np.asarray(self._live_crop(pil))
+        job = self._live_worker.submit(lambda: self._live_process(rgb, frame_id=-1, t=0.0, latency=None, echo_frame=True))
+        if job.cancelled():
+            raise RuntimeError("this explorer is closed: make a new CNNExplorer to feed frames")
+        return job.result()
+
+    def freeze(self) -> None:
+        """Make the last live frame the explorer's input image (then click a unit to maximize it)."""
+        if self._live_last_frame is None:
+            raise ValueError("no live frame yet: start the webcam (or call feed) before freezing")
+        self.set_image(Image.fromarray(self._live_last_frame), name="frozen frame")
+
+    # ----- internals ----------------------------------------------------------------------------
+
+    def _live_on_frame(self, message: protocol.Message) -> None:
+        c = message.content
+        rgba = np.frombuffer(message.buffers[0], dtype=np.uint8).reshape(c["height"], c["width"], 4)
+        latency = c.get("latency_ms")
+        rgb = np.ascontiguousarray(rgba[..., :3])
+        job = self._live_worker.submit(
+            lambda: self._live_process(rgb, frame_id=c["id"], t=c.get("t", 0.0),
+                                  latency=latency if isinstance(latency, (int, float)) else None),
+            frame=True,
+        )
+        # Return once the answer is sent, so that it leaves before the kernel's "idle" status for
+        # this message. The other order costs ~40 ms a frame: Jupyter's server writes to the browser
+        # without TCP_NODELAY, and a small message just ahead holds the answer back until the
+        # browser acknowledges it (Nagle's algorithm against delayed ACKs). A slow frame
+        # (> HANDLER_WAIT_S) is left to finish on its own: the kernel stays responsive.
+        wait([job], timeout=HANDLER_WAIT_S)
+
+    def _live_process(self, rgb: np.ndarray, *, frame_id: int, t: float, latency, echo_frame: bool = False) -> dict:
+        start = time.perf_counter()
+        self._live_last_frame = rgb
+        content = {"type": protocol.LIVE_RESULT, "id": frame_id, "t": t, "mode": self.live_mode, "layer": self.layer}
+        buffers: list[bytes] = []
+        if self.live_mode == "dream":
+            dreamed = self._live_dreamer_for()(rgb)
+            result = {"dream": dreamed}
+            buffers.append(protocol.encode_jpeg(Image.fromarray(dreamed), quality=85))
+        else:
+            acts = activations_for_tensor(self.model, self._live_tensor(rgb), self.layer,
+                                          precision=self.live_options["precision"])
+            payload, shape = protocol.encode_grid(acts)
+            content.update(shape)
+            buffers.append(payload)
+            result = {"activations": acts}
+            self._live_offer_crop(rgb, acts)
+        if echo_frame:
+            content["frame_included"] = True
+            buffers.append(protocol.encode_jpeg(Image.fromarray(rgb), quality=85))
+        kernel_ms = (time.perf_counter() - start) * 1000
+        self._live_figures.record(kernel_ms, latency)
+        content["kernel_ms"] = round(kernel_ms, 2)
+        content["stats"] = self._live_figures.snapshot()
+        self.send(content, buffers=buffers)
+        return result
+
+    def _live_crop(self, pil: Image.Image) -> Image.Image:
+        size = self._preprocess.size if isinstance(self._preprocess, Preprocess) else 224
+        return Preprocess(size=size).crop(pil)
+
+    def _live_tensor(self, rgb: np.ndarray) -> torch.Tensor:
+        if isinstance(self._preprocess, Preprocess) and rgb.shape[0] == rgb.shape[1] == self._preprocess.size:
+            # (1, H, W, 3) viewed as (1, 3, H, W): channels-last with canonical strides, no copy.
+            pixels = torch.from_numpy(np.array(rgb))[None].permute(0, 3, 1, 2).float() / 255.0
+            x = self._preprocess.normalize(pixels)
+        else:
+            x = input_tensor(Image.fromarray(rgb), self._preprocess)
+        # Channels-last input: the convolutions' outputs stay channels-last, which CPU kernels
+        # (convolution, max-pooling: 10x) run much faster. A batch of one needs an explicit copy:
+        # `.contiguous(channels_last)` keeps odd strides that count as both layouts.
+        out = torch.empty(x.shape, dtype=x.dtype, device=x.device, memory_format=torch.channels_last)
+        return out.copy_(x)
+
+    def _live_dreamer_for(self) -> FrameDreamer:
+        opts = self.live_options
+        wanted = (self.layer, opts["dream_steps"], opts["dream_lr"], opts["carry"], opts["precision"])
+        if self._live_dreamer is None or self._live_dreamer_key != wanted:
+            self._live_dreamer = FrameDreamer(self.model, self.layer, steps=int(wanted[1]), lr=float(wanted[2]),
+                                         carry=float(wanted[3]), preprocess=self._preprocess, precision=wanted[4])
+            self._live_dreamer_key = wanted
+        return self._live_dreamer
+
+    def _live_offer_crop(self, rgb: np.ndarray, acts: np.ndarray) -> None:
+        if len(self.selected) != 2 or self.selected[0] != self.layer:
+            return
+        if self._live_tracker is None or self._live_tracker.k != self.live_options["top_k"]:
+            side = receptive_field(self.model, self.layer, rgb.shape[0])
+            self._live_tracker = TopCrops(k=int(self.live_options["top_k"]), side=side)
+        kept = self._live_tracker.offer(rgb, acts[self.selected[1]])
+        now = time.monotonic()
+        if kept and now - self._live_crops_sent >= TOP_CROPS_EVERY_S:
+            self._live_send_crops()
+
+    def _live_send_crops(self) -> None:
+        self._live_crops_sent = time.monotonic()
+        tile = 64
+        with self.hold_sync():
+            self.top_crops = protocol.encode_jpeg(Image.fromarray(self._live_tracker.strip(tile)), quality=85)
+            self.top_crops_meta = {
+                "unit": list(self.selected),
+                "values": [round(c.value, 4) for c in self._live_tracker.crops()],
+                "tile": tile,
+            }
+
+    def _live_reset_tracker(self) -> None:
+        self._live_tracker = None
+
+    def _reset_live(self) -> None:
+        if self._live_tracker is not None and self._live_tracker.crops():
+            self._live_send_crops()
+        if self._live_dreamer is not None:
+            self._live_dreamer.reset()

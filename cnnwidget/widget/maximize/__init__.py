@@ -1,0 +1,1 @@
+"""The maximization feature: a checked request (:mod:`.request`) and the explorer's feature (:mod:`.feature`)."""

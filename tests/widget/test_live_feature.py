@@ -1,0 +1,182 @@
+"""Live mode from the Python side: frames in, grids or dreams out, freeze, top crops, stats."""
+
+import io
+
+import numpy as np
+import pytest
+import torch
+import torchvision
+from PIL import Image
+
+from cnnwidget import CNNExplorer
+from cnnwidget.widget import protocol
+from cnnwidget.engine import activations
+from cnnwidget.widget.live.worker import default_threads
+
+
+@pytest.fixture(scope="module")
+def model():
+    return torchvision.models.resnet18()
+
+
+@pytest.fixture
+def explorer(model, photo):
+    ex = CNNExplorer(model, image=photo, layer="layer3", auto_maximize=False)
+    ex.sent = []
+    ex.send = lambda content, buffers=None: ex.sent.append((content, buffers))
+    yield ex
+    ex.close()
+
+
+def deliver(explorer, content, buffers):
+    """A browser message, as the comm hands it over; then wait for the live worker to handle it."""
+    explorer._on_browser_message(explorer, content, buffers)
+    assert explorer._live_worker.wait_idle(timeout=60)
+
+
+def frame_message(rgb: np.ndarray, frame_id: int, **extra):
+    h, w = rgb.shape[:2]
+    rgba = np.concatenate([rgb, np.full((h, w, 1), 255, np.uint8)], axis=2)
+    return {"type": "frame", "id": frame_id, "width": w, "height": h, "t": 123.0, **extra}, [rgba.tobytes()]
+
+
+def moving_frame(i: int) -> np.ndarray:
+    y, x = np.mgrid[0:224, 0:224]
+    rgb = np.stack([(x + 9 * i) % 224, (y * 2) % 224, np.full_like(x, 60 * i % 255)], axis=-1)
+    return rgb.astype(np.uint8)
+
+
+def test_a_frame_comes_back_as_the_grid_of_its_activations(explorer, model):
+    explorer.live_options = {"precision": "float32"}
+    rgb = moving_frame(0)
+    deliver(explorer, *frame_message(rgb, 7, latency_ms=40.0))
+    content, buffers = explorer.sent[-1]
+    assert content["type"] == protocol.LIVE_RESULT and content["id"] == 7 and content["t"] == 123.0
+    assert (content["channels"], content["height"], content["width"]) == (256, 14, 14)
+    _, approx = protocol.decode_grid(buffers[0], 256, 14, 14)
+    exact = activations(model, rgb, "layer3")
+    assert np.abs(approx - exact).max() <= (exact.max() - exact.min()) / 255 + 1e-4
+    assert explorer.live_stats["frames"] == 1 and explorer.live_stats["latency_ms_p50"] == 40.0
+
+
+def test_live_maps_run_in_bfloat16_where_native_and_stay_close_to_float32(explorer, model):
+    rgb = moving_frame(4)
+    deliver(explorer, *frame_message(rgb, 1))  # default precision: "auto"
+    _, fast = protocol.decode_grid(explorer.sent[-1][1][0], 256, 14, 14)
+    exact = activations(model, rgb, "layer3")
+    span = exact.max() - exact.min()
+    assert np.abs(fast - exact).max() <= 0.03 * span
+    assert np.corrcoef(fast.ravel(), exact.ravel())[0, 1] > 0.999
+
+
+def test_live_frames_go_in_channels_last(explorer):
+    x = explorer._live_tensor(moving_frame(1))
+    assert x.shape == (1, 3, 224, 224) and x.stride() == (3 * 224 * 224, 1, 3 * 224, 3)
+
+
+@pytest.mark.parametrize(
+    "options, match",
+    [
+        ({"dream_steps": 0}, "dream_steps must be a whole number from 1 to 50"),
+        ({"top_k": 2.5}, "top_k must be a whole number"),
+        ({"dream_lr": -0.1}, r"dream_lr must be a number in \(0, 1\]"),
+        ({"carry": 1.0}, r"carry must be a number in \[0, 1\)"),
+        ({"precision": "fp8"}, "precision must be one of"),
+        ({"steps": 3}, "unknown live option"),
+        ({"threads": 0}, "threads must be a whole number from 1 to 256"),
+    ],
+)
+def test_bad_live_options_are_refused_with_the_fix(explorer, options, match):
+    before = dict(explorer.live_options)
+    with pytest.raises(ValueError, match=match):
+        explorer.live_options = options
+    assert explorer.live_options == before
+
+
+def test_partial_live_options_keep_the_other_defaults(explorer):
+    explorer.live_options = {"top_k": 4}
+    assert explorer.live_options["top_k"] == 4 and explorer.live_options["dream_steps"] == 2
+
+
+def test_live_options_given_to_the_constructor_apply(model, photo):
+    ex = CNNExplorer(model, image=photo, layer="layer3", live_options={"threads": 2, "top_k": 3})
+    try:
+        assert ex.live_options["top_k"] == 3 and ex.live_options["dream_steps"] == 2
+        assert ex._live_worker.submit(torch.get_num_threads).result(timeout=10) == 2
+    finally:
+        ex.close()
+
+
+def test_the_live_thread_computes_with_the_chosen_thread_count(explorer):
+    explorer.live_options = {"threads": 2}
+    assert explorer._live_worker.submit(torch.get_num_threads).result(timeout=10) == 2
+    explorer.live_options = {"threads": "auto"}
+    assert explorer._live_worker.submit(torch.get_num_threads).result(timeout=10) == default_threads()
+
+
+def test_different_frames_give_different_grids(explorer):
+    for i in range(3):
+        deliver(explorer, *frame_message(moving_frame(i), i))
+    grids = [b[0] for c, b in explorer.sent if c["type"] == protocol.LIVE_RESULT]
+    assert len(set(grids)) == 3
+    assert explorer.live_stats["frames"] == 3 and explorer.live_stats["fps"] > 0
+
+
+@pytest.mark.parametrize(
+    "content, buffers, match",
+    [
+        ({"type": "frame", "id": 1, "width": 224, "height": 224}, [b"\0" * 10], "needs 200704"),
+        ({"type": "frame", "id": 1, "width": 5000, "height": 2}, [b""], "outside 1..1024"),
+        ({"type": "frame", "id": 1, "width": 2, "height": 2}, [], "needs 16"),
+    ],
+)
+def test_malformed_frames_are_refused_and_the_stream_goes_on(explorer, content, buffers, match):
+    deliver(explorer, content, buffers)
+    assert match in explorer.error
+    deliver(explorer, *frame_message(moving_frame(1), 2))
+    assert explorer.sent[-1][0]["id"] == 2
+
+
+def test_dream_mode_returns_frames_that_differ_from_the_camera(explorer):
+    explorer.live_mode = "dream"
+    explorer.live_options = {**explorer.live_options, "dream_steps": 2}
+    rgb = moving_frame(2)
+    deliver(explorer, *frame_message(rgb, 3))
+    content, buffers = explorer.sent[-1]
+    assert content["mode"] == "dream"
+    dreamed = np.asarray(Image.open(io.BytesIO(buffers[0])))
+    assert dreamed.shape == rgb.shape and np.abs(dreamed.astype(int) - rgb).mean() > 2
+
+
+def test_freeze_makes_the_last_frame_the_input_and_top_crops_follow_the_unit(explorer):
+    explorer.selected = ("layer3", 4)
+    for i in range(4):
+        deliver(explorer, *frame_message(moving_frame(i), i))
+    meta = explorer.top_crops_meta
+    assert meta["unit"] == ["layer3", 4] and 1 <= len(meta["values"]) <= 9
+    assert meta["values"] == sorted(meta["values"], reverse=True)
+    strip = Image.open(io.BytesIO(explorer.top_crops))
+    assert strip.size == (64 * len(meta["values"]), 64)
+    deliver(explorer, {"type": "freeze"}, [])
+    assert explorer.image_name == "frozen frame"
+    frozen = np.asarray(explorer.input_image).astype(int)
+    assert np.abs(frozen - moving_frame(3)).mean() < 3
+
+
+def test_feed_from_python_accepts_opencv_bgr_frames(explorer, model):
+    explorer.live_options = {"precision": "float32"}
+    rgb = moving_frame(5)
+    out = explorer.feed(rgb[..., ::-1], bgr=True)
+    np.testing.assert_allclose(out["activations"], activations(model, rgb, "layer3"), atol=1e-4)
+    content, buffers = explorer.sent[-1]
+    assert content["frame_included"] and len(buffers) == 2
+
+
+def test_a_new_top_k_applies_to_the_strip(explorer):
+    explorer.selected = ("layer3", 4)
+    deliver(explorer, *frame_message(moving_frame(0), 0))
+    explorer.live_options = {"top_k": 2}
+    for i in range(1, 6):
+        explorer._live_crops_sent = 0.0  # no rate limit in the test
+        deliver(explorer, *frame_message(moving_frame(i), i))
+    assert len(explorer.top_crops_meta["values"]) == 2
