@@ -98,7 +98,9 @@ class DemoProcess:
         return self.process.wait(timeout=10)
 
 
-def run_all_cells(page) -> None:
-    """JupyterLab's Run ▸ Run All Cells, through the menu as a person would."""
+def run_all_cells(page, kernel_ms: float = 180_000) -> None:
+    """JupyterLab's Run ▸ Run All Cells, through the menu as a person would, once the notebook's
+    kernel shows idle in the toolbar (cells run before the kernel connects may be dropped)."""
+    page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first.wait_for(timeout=kernel_ms)
     page.get_by_role("menuitem", name="Run", exact=True).click()
     page.get_by_role("menuitem", name=re.compile(r"^Run All Cells")).click()
