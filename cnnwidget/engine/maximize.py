@@ -35,6 +35,7 @@ from .precision import autocast_context, resolve_precision
 from .preprocessing import to_pil, to_tensor
 from .relu_redirect import redirected_relus
 from .transforms import resolve_transforms
+from .transparency import attention_mask
 
 CALLBACK_EVERY = 8
 """:func:`maximize` calls ``callback`` every this many steps, and after the last step."""
@@ -52,6 +53,12 @@ of pixel-level noise. Starting from an ``image`` uses the full size instead."""
 
 DECAY_POWER = 1.25
 """Exponent of the Fourier parameterization's ``1/f`` scaling: slightly smoother than Lucid's 1."""
+
+DEFAULT_PARAM = "fft"
+"""The parameterization used when none is named (see benchmarks/RESULTS.md, bench_natural)."""
+
+AUTO_TRANSFORMS = {"maco": "crops"}
+"""``transforms="auto"`` per parameterization: MACO's shrinking crops for ``"maco"``, else ``"standard"``."""
 
 
 @dataclass
@@ -92,9 +99,12 @@ class Maximizer:
         batch: pictures per objective (ignored for a list of objectives).
         image: start from this picture (anything :func:`~cnnwidget.load_image` reads)
             instead of faint noise.
-        param: ``"fft"`` (decorrelated Fourier space, smooth) or ``"pixel"``.
+        param: ``"fft"`` (decorrelated Fourier space, smooth), ``"maco"`` (phases
+            only, amplitudes of natural photos; Fel et al. 2023) or ``"pixel"``;
+            ``None`` for :data:`DEFAULT_PARAM`.
         decorrelate: pass colours through ImageNet's colour correlation.
-        transforms: ``"standard"``, ``"none"`` or a list of ``t(x, generator)`` callables.
+        transforms: ``"auto"`` (``"crops"`` for ``"maco"``, else ``"standard"``),
+            ``"standard"``, ``"crops"``, ``"none"`` or a list of ``t(x, generator)`` callables.
         lr: peak learning rate; defaults to :data:`DEFAULT_LR`.
         seed: seed for the initial noise and the random transforms (``None``: random).
         seeds: one seed per picture instead (``len(seeds) == batch``): each picture
@@ -112,8 +122,11 @@ class Maximizer:
             steps. Later steps also redirect while an objective is still exactly 0;
             0 turns the redirect off.
         param_size: side of the optimized parameter, upsampled to ``size``
-            (default: ``size * 128 / 224`` as in Lucid, or ``size`` with ``image``).
+            (default: ``size * 128 / 224`` as in Lucid, or ``size`` with ``image`` or ``"maco"``).
         decay_power: the Fourier form's ``1/f**decay_power`` scaling (default 1.25).
+        spectrum: the amplitudes of ``"maco"`` pictures: ``None`` (measured on the
+            bundled photos and shipped), a folder of photos, or a tensor from
+            :func:`~cnnwidget.engine.natural_spectrum.compute_spectrum`.
         cancel: a ``threading.Event``; when set, iteration stops before the next step.
 
     Example:
@@ -131,9 +144,9 @@ class Maximizer:
         size: int = 224,
         batch: int = 1,
         image=None,
-        param: str = "fft",
+        param: str | None = None,
         decorrelate: bool = True,
-        transforms="standard",
+        transforms="auto",
         lr: float | None = None,
         seed: int | None = None,
         seeds: Sequence[int] | None = None,
@@ -143,6 +156,7 @@ class Maximizer:
         redirect_steps: int | None = None,
         param_size: int | None = None,
         decay_power: float = DECAY_POWER,
+        spectrum=None,
         cancel: threading.Event | None = None,
     ) -> None:
         if not isinstance(model, nn.Module):
@@ -181,16 +195,22 @@ class Maximizer:
         self.seed = secrets.randbits(63) if seed is None else int(seed)
         self.generator = torch.Generator().manual_seed(self.seed)
         self.generators = _item_generators(seeds, batch)
+        param = DEFAULT_PARAM if param is None else param
+        self.param_kind = param
+        if isinstance(transforms, str) and transforms == "auto":
+            transforms = AUTO_TRANSFORMS.get(param, "standard")
         self.transform = resolve_transforms(transforms)
         self.normalize = pixel_normalizer(preprocess, model)
         self.device = model_device(model)
         if param_size is None:
-            param_size = self.size if image is not None else max(8, round(self.size * PARAM_SCALE))
+            full = image is not None or param == "maco"
+            param_size = self.size if full else max(8, round(self.size * PARAM_SCALE))
         self.param_size = int(param_size)
         self.param = image_param(
-            param, batch, self.param_size, decorrelate=decorrelate, decay_power=decay_power,
+            param, batch, self.param_size, decorrelate=decorrelate, decay_power=decay_power, spectrum=spectrum,
             generator=self.generators or self.generator, device=self.device,
         )
+        self._attention = torch.zeros(batch, self.size, self.size)
         if image is not None:
             self.param.set_pixels(to_tensor(load_image(image)))
         self.last: Step | None = None
@@ -231,7 +251,10 @@ class Maximizer:
                     return
                 for group in optimizer.param_groups:
                     group["lr"] = self._lr_at(step)
+                if hasattr(self.transform, "progress"):
+                    self.transform.progress = (step - 1) / max(1, self.steps - 1)
                 pixels = self._decode()
+                pixels.retain_grad()
                 x = self._model_input(pixels).to(dtype)
                 redirect = self.redirect_steps > 0 and (step <= self.redirect_steps or silent)
                 with autocast_context(self.precision, self.device), (
@@ -242,6 +265,8 @@ class Maximizer:
                 silent = bool((values.detach() == 0).any())
                 optimizer.zero_grad(set_to_none=True)
                 (-values.sum()).backward()
+                if pixels.grad is not None:
+                    self._attention += pixels.grad.detach().abs().sum(dim=1).float().cpu()
                 optimizer.step()
                 self.last = Step(step, pixels.detach(), values.detach())
                 yield self.last
@@ -290,6 +315,19 @@ class Maximizer:
     def images(self) -> list[Image.Image]:
         """The current pictures as PIL images."""
         return [to_pil(p) for p in self.pixels()]
+
+    def masks(self) -> torch.Tensor:
+        """Transparency masks ``(N, size, size)`` in [0, 1]: where each picture drove its unit.
+
+        The gradient magnitude of the objective with respect to each pixel,
+        accumulated over every step so far (MACO's transparency map; Fel et al.
+        2023); see :func:`~cnnwidget.engine.transparency.attention_mask`.
+        """
+        return attention_mask(self._attention)
+
+    def mask_images(self) -> list[Image.Image]:
+        """The :meth:`masks` as greyscale PIL images (white: where the unit looked)."""
+        return [Image.fromarray((m * 255).round().byte().numpy(), mode="L") for m in self.masks()]
 
     @torch.no_grad()
     def evaluate(self, views: int = 0) -> torch.Tensor:
