@@ -16,7 +16,7 @@ from .engine import ImageError, LayerError, LayerInfo, Preprocess, activations, 
 from .data import sample, samples
 from .models import WeightsUnavailableError, load_model
 
-from .engine import Maximizer, deepdream, maximize, objectives
+from .engine import Maximizer, accentuate, deepdream, maximize, objectives
 from .atlas import atlas  # the function; its modules stay importable as cnnwidget.atlas.<module>
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "samples",
     "WeightsUnavailableError",
     "Maximizer",
+    "accentuate",
     "deepdream",
     "maximize",
     "objectives",

@@ -357,11 +357,13 @@ def maximize(
     size: int = 224,
     batch: int = 1,
     image=None,
-    param: str = "fft",
+    param: str | None = None,
     decorrelate: bool = True,
-    transforms="standard",
+    transforms="auto",
     lr: float | None = None,
     seed: int | None = None,
+    spectrum=None,
+    mask: bool = False,
     callback: Callable | None = None,
     cancel: threading.Event | None = None,
     progress: bool = True,
@@ -380,13 +382,23 @@ def maximize(
         batch: pictures per objective; add ``cnnwidget.objectives.diversity(layer)``
             to make them differ.
         image: start from this picture (path, PIL, array, tensor) instead of noise.
-        param: ``"fft"`` (decorrelated Fourier space, the default) or ``"pixel"``.
+        param: ``"fft"`` (decorrelated Fourier space), ``"maco"`` (only the
+            phases are optimized; every frequency keeps the amplitude natural
+            photos have, so pictures keep photo-like contrast; Fel et al. 2023)
+            or ``"pixel"``; ``None`` for the default (:data:`DEFAULT_PARAM`).
         decorrelate: decorrelate colours with ImageNet's colour statistics.
-        transforms: ``"standard"`` (pad, jitter, random scale, random rotation;
-            see :func:`cnnwidget.engine.transforms.standard`), ``"none"``, or a
-            list of ``t(x, generator)`` / ``t(x)`` callables.
+        transforms: ``"auto"`` (``"crops"`` for ``"maco"``, else ``"standard"``),
+            ``"standard"`` (pad, jitter, random scale, random rotation; see
+            :func:`cnnwidget.engine.transforms.standard`), ``"crops"`` (MACO's
+            crops that shrink over the run, plus noise), ``"none"``, or a list of
+            ``t(x, generator)`` / ``t(x)`` callables.
         lr: peak learning rate (default 0.25).
         seed: makes the result repeatable on the same device.
+        spectrum: amplitudes for ``"maco"``: ``None`` (the bundled photos'),
+            a folder of your own photos, or a tensor from
+            :func:`cnnwidget.engine.natural_spectrum.compute_spectrum`.
+        mask: also return each picture's transparency mask (a greyscale PIL
+            image, white where the unit looked; see :meth:`Maximizer.masks`).
         callback: ``callback(step, image, value)``, called every
             :data:`CALLBACK_EVERY` (8) steps and after the last step, with the
             current picture (a PIL image, or a list when there are several)
@@ -396,7 +408,8 @@ def maximize(
         progress: show a tqdm progress bar.
 
     Returns:
-        A PIL image, or a list of them when ``batch > 1`` or ``objective`` is a list.
+        A PIL image, or a list of them when ``batch > 1`` or ``objective`` is a list;
+        with ``mask=True`` a pair ``(pictures, masks)`` of the same form.
 
     Raises:
         LayerError: a layer name the model does not have.
@@ -407,7 +420,7 @@ def maximize(
     """
     engine = Maximizer(
         model, objective, steps=steps, size=size, batch=batch, image=image, param=param,
-        decorrelate=decorrelate, transforms=transforms, lr=lr, seed=seed, cancel=cancel,
+        decorrelate=decorrelate, transforms=transforms, lr=lr, seed=seed, spectrum=spectrum, cancel=cancel,
     )
     many = engine.batch > 1
     bar = _progress_bar(progress, steps, engine)
@@ -424,6 +437,9 @@ def maximize(
         if bar is not None:
             bar.close()
     images = engine.images()
+    if mask:
+        masks = engine.mask_images()
+        return (images, masks) if many else (images[0], masks[0])
     return images if many else images[0]
 
 
@@ -466,4 +482,4 @@ def _fit(x: torch.Tensor, size: int) -> torch.Tensor:
     return x
 
 
-__all__ = ["CALLBACK_EVERY", "Maximizer", "Step", "maximize"]
+__all__ = ["AUTO_TRANSFORMS", "CALLBACK_EVERY", "DEFAULT_PARAM", "Maximizer", "Step", "maximize"]

@@ -65,8 +65,10 @@ def compute_spectrum(images: Iterable, size: int = SPECTRUM_SIZE) -> torch.Tenso
         raise ValueError("no images to measure a spectrum on; give at least one photo")
     magnitude = total / count
     magnitude[:, 0, 0] = 0.0
-    rms = (energy / count).sqrt()
-    magnitude *= (rms / magnitude.pow(2).mean(dim=(-2, -1)).sqrt())[:, None, None]
+    rms, current = (energy / count).sqrt(), magnitude.pow(2).mean(dim=(-2, -1)).sqrt()
+    if float(current.max()) == 0.0:
+        raise ValueError("the photos are flat (one colour each), so they have no spectrum; give real photos")
+    magnitude *= torch.where(current > 0, rms / current.clamp_min(1e-30), torch.zeros_like(rms))[:, None, None]
     return torch.fft.fftshift(magnitude, dim=(-2, -1)).float()
 
 

@@ -162,11 +162,19 @@ class FourierImage(ImageParam):
 MACO_COLOUR_LIMIT = 1.5
 """Largest mean-colour offset of a MACO picture, per decorrelated channel (pre-sigmoid units)."""
 
+MACO_CONTRAST = 1.5
+"""Factor on the photos' amplitudes in a MACO picture.
+
+At 1.0 the pictures come out greyer than the bundled photos and clip less
+(about 2 % of pixels at a channel's end against the photos' 8 %, mean
+saturation 0.31 against 0.38); at 1.5 they clip about as often as the photos
+do (see benchmarks/RESULTS.md, bench_natural). The spectrum's shape is unchanged."""
+
 
 class MacoImage(ImageParam):
     """Phase-only Fourier picture: amplitudes fixed to natural photos', phases and mean colour optimized.
 
-    ``raw = irfft2(magnitude * exp(i * phase)) + colour``, then colour
+    ``raw = irfft2(contrast * magnitude * exp(i * phase)) + colour``, then colour
     decorrelation and the sigmoid as for the other forms. The mean colour is
     ``MACO_COLOUR_LIMIT * tanh(c)`` per decorrelated channel, so it cannot run
     to the sigmoid's ends.
@@ -177,18 +185,22 @@ class MacoImage(ImageParam):
             :func:`~cnnwidget.engine.natural_spectrum.magnitude_for`); ``None``
             uses the shipped spectrum of the bundled photos.
         decorrelate: see :class:`ImageParam`.
+        contrast: factor on ``magnitude`` (default :data:`MACO_CONTRAST`).
         generator: random source for the initial phases (uniform), a list gives each picture its own.
         device: where the parameters live.
     """
 
-    def __init__(self, batch, height, width, *, magnitude=None, decorrelate=True, generator=None, device="cpu"):
+    def __init__(
+        self, batch, height, width, *, magnitude=None, decorrelate=True, contrast=MACO_CONTRAST, generator=None,
+        device="cpu",
+    ):
         super().__init__(batch, height, width, decorrelate)
         if magnitude is None:
             magnitude = magnitude_for(shipped_spectrum(), height, width)
         expected = (3, height, width // 2 + 1)
         if tuple(magnitude.shape) != expected:
             raise ValueError(f"the magnitude must be {expected} for a {height}x{width} picture, got {tuple(magnitude.shape)}")
-        self.magnitude = magnitude.float().to(device)
+        self.magnitude = (float(contrast) * magnitude.float()).to(device)
         phase = (_uniform((batch, 3, height, width // 2 + 1), generator) * 2 - 1) * torch.pi
         self.phase = phase.to(device).requires_grad_(True)
         self.colour = torch.zeros(batch, 3, 1, 1, device=device).requires_grad_(True)
@@ -278,6 +290,7 @@ __all__ = [
     "FourierImage",
     "ImageParam",
     "MACO_COLOUR_LIMIT",
+    "MACO_CONTRAST",
     "MacoImage",
     "PARAMS",
     "PixelImage",
