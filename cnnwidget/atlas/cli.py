@@ -74,7 +74,8 @@ def _arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--size", type=_positive, default=128, help="picture side in pixels (default 128)")
     p.add_argument("--batch", type=_positive, default=16, help="units per task, maximized together (default 16)")
     p.add_argument("--seed", type=int, default=0, help="global seed (default 0); same seed, same pictures")
-    p.add_argument("--param", choices=["fft", "pixel"], default="fft", help="parameterization (default fft)")
+    p.add_argument("--param", choices=["fft", "maco", "pixel"], default="fft",
+                   help="parameterization (default fft; maco keeps natural photos' amplitudes)")
     p.add_argument("--precision", choices=["float32", "auto"], default="float32",
                    help="float32 (default, reproducible) or auto (bfloat16 where native: faster)")
     p.add_argument("--weights", default="DEFAULT",
