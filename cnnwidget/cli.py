@@ -55,13 +55,16 @@ def _maximize(args) -> None:
     from .engine.maximize import maximize
 
     model = _load(args)
-    result = maximize(
+    result, masks = maximize(
         model, args.objective, steps=args.steps, size=args.size, batch=args.batch,
-        image=args.image, param=args.param, lr=args.lr, seed=args.seed, progress=not args.quiet,
+        image=args.image, param=args.param, lr=args.lr, seed=args.seed, progress=not args.quiet, mask=True,
     )
     images = result if isinstance(result, list) else [result]
     out = _grid(images, [args.objective] * len(images)) if len(images) > 1 else images[0]
     _save(out, args.output)
+    if args.mask:
+        masks = masks if isinstance(masks, list) else [masks]
+        _save(_grid(masks, [args.objective] * len(masks)) if len(masks) > 1 else masks[0], args.mask)
 
 
 def _dream(args) -> None:
@@ -87,7 +90,7 @@ def _gallery(args) -> None:
     units = _units(args.units, info.channels)
     names = [f"{args.layer}:{u}" for u in units]
     images = maximize(model, names, steps=args.steps, size=args.size, lr=args.lr, seed=args.seed,
-                      progress=not args.quiet)
+                      param=args.param, progress=not args.quiet)
     images = images if isinstance(images, list) else [images]
     _save(_grid(images, [str(u) for u in units], title=f"{args.layer} (units {args.units})", columns=args.columns),
           args.output)
@@ -202,6 +205,13 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--lr", type=float, default=None, help="learning rate / step size")
         p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
+    def param_option(p):
+        from .engine.maximize import DEFAULT_PARAM
+
+        p.add_argument("--param", choices=["fft", "maco", "pixel"], default=DEFAULT_PARAM,
+                       help=f"parameterization: fft, maco (natural photos' amplitudes, phases optimized) "
+                       f"or pixel (default {DEFAULT_PARAM})")
+
     p = sub.add_parser("maximize", help="optimize a picture that excites one unit",
                        description="Optimize a picture that makes OBJECTIVE large.")
     p.add_argument("model", metavar="MODEL", help="resnet18, timm:NAME, package.module:attr, a .pt file, or default")
@@ -209,8 +219,10 @@ def _parser() -> argparse.ArgumentParser:
                    help="'layer3.1:5' (channel), 'layer3.1:5@7,7' (neuron), 'layer3.1' (whole layer), '-layer3.1:5'")
     common(p, steps=256, size=224)
     p.add_argument("--batch", type=_positive, default=1, help="several pictures, saved as one grid")
-    p.add_argument("--param", choices=["fft", "pixel"], default="fft", help="parameterization (default fft)")
+    param_option(p)
     p.add_argument("--image", default=None, help="start from this picture instead of noise")
+    p.add_argument("--mask", default=None, metavar="FILE",
+                   help="also save the transparency mask (white where the unit looked) to FILE")
     p.set_defaults(run=_maximize)
 
     p = sub.add_parser("dream", help="DeepDream a photo", description="DeepDream IMAGE with a layer of MODEL.")
@@ -232,6 +244,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--units", default="0:16", help="START:STOP[:STEP] or a list 3,5,9 (default 0:16)")
     p.add_argument("--columns", type=_positive, default=None, help="grid columns (default: a square grid)")
     common(p, steps=128, size=128)
+    param_option(p)
     p.set_defaults(run=_gallery)
 
     from .atlas.cli import add_parser as add_atlas_parser  # cnnwidget atlas: see cnnwidget/atlas/cli.py
