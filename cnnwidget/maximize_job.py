@@ -17,6 +17,8 @@ from PIL import Image
 
 from .engine import objectives as obj
 from .engine.maximize import Maximizer
+from .engine.parameterization import PARAMS
+from .engine.transparency import with_transparency
 from .option_checks import check_whole_numbers, merged_options
 
 STREAM_EVERY_S = 0.2
@@ -34,6 +36,7 @@ DEFAULT_OPTIONS = {
     "from_image": False,
     "batch": 1,
     "negative": False,
+    "mask": False,
 }
 
 
@@ -55,6 +58,7 @@ class MaximizeRequest:
     from_image: bool = False
     batch: int = 1
     negative: bool = False
+    mask: bool = False
     seed: int = 0
 
     @classmethod
@@ -65,8 +69,8 @@ class MaximizeRequest:
             check_whole_numbers(merged, LIMITS, "")
         except ValueError as err:
             raise OptionError(str(err)) from None
-        if merged["param"] not in ("fft", "pixel"):
-            raise OptionError(f"param must be 'fft' or 'pixel'; got {merged['param']!r}")
+        if merged["param"] not in PARAMS:
+            raise OptionError(f"param must be 'fft', 'maco' or 'pixel'; got {merged['param']!r}")
         if merged["mode"] not in ("channel", "neuron"):
             raise OptionError(f"mode must be 'channel' or 'neuron'; got {merged['mode']!r}")
         if merged["mode"] == "neuron":
@@ -86,6 +90,7 @@ class MaximizeRequest:
             from_image=bool(merged["from_image"]),
             batch=merged["batch"],
             negative=bool(merged["negative"]),
+            mask=bool(merged["mask"]),
         )
 
     def objective(self) -> obj.Objective:
@@ -143,7 +148,7 @@ def run_request(
         batch=request.batch,
         image=image if request.from_image else None,
         param=request.param,
-        transforms="standard" if request.transforms else "none",
+        transforms="auto" if request.transforms else "none",
         seed=request.seed,
         preprocess=preprocess,
         cancel=cancel,
@@ -166,4 +171,7 @@ def run_request(
     finally:
         engine.close()
     status = "done" if step == request.steps and not cancel.is_set() else "cancelled"
-    return MaximizeResult(engine.images(), curve[-1] if curve else 0.0, step, status, curve)
+    images = engine.images()
+    if request.mask:  # the transparency mask as each final picture's alpha channel
+        images = [with_transparency(image, mask) for image, mask in zip(images, engine.masks())]
+    return MaximizeResult(images, curve[-1] if curve else 0.0, step, status, curve)

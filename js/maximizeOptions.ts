@@ -14,13 +14,14 @@ const NUMBERS: Record<string, [number, number, number, string]> = {
   batch: [1, 8, 1, "batch"],
 };
 const CHOICES: Record<string, Record<string, string>> = {
-  param: { fft: "Fourier + decorrelated", pixel: "pixels" },
+  param: { fft: "Fourier + decorrelated", maco: "natural amplitudes (MACO)", pixel: "pixels" },
   mode: { channel: "whole channel", neuron: "one neuron" },
 };
 const FLAGS: Record<string, string> = {
   transforms: "transforms",
   from_image: "from input image",
   negative: "negative",
+  mask: "transparency mask",
 };
 
 export function maximizeOptions(ctx: Context): Panel {

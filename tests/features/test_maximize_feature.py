@@ -119,6 +119,21 @@ def test_neuron_chosen_on_the_enlarged_map_moves_to_the_maximization_size(explor
         explorer.maximize(("layer4", 3), mode="neuron")
 
 
+def test_maco_with_mask_ends_with_a_picture_whose_alpha_is_the_mask(explorer, model):
+    before = model_state(model)
+    explorer.maximize_options = {**explorer.maximize_options, "param": "maco", "mask": True}
+    explorer.maximize(("layer2", 3)).thread.join(60)
+    assert explorer.maximize_state["status"] == "done"
+    assert explorer.maximize_state["request"]["param"] == "maco" and explorer.maximize_state["request"]["mask"]
+    final = Image.open(io.BytesIO(explorer.maximized_image))
+    assert final.mode == "RGBA" and final.size == (48, 48)
+    alpha = np.asarray(final)[..., 3]
+    assert alpha.max() == 255 and alpha.min() < 128  # opaque where the unit looked, fading elsewhere
+    rgb = np.asarray(final)[..., :3].astype(float)
+    assert rgb.std() > 20  # MACO's photo-contrast texture, not faint noise
+    assert_same_state(before, model_state(model))
+
+
 def test_bad_options_and_units_give_named_errors(explorer):
     with pytest.raises(ValueError, match="steps must be a whole number from 1 to 4096"):
         explorer.maximize(("layer2", 1), steps=0)
@@ -126,7 +141,7 @@ def test_bad_options_and_units_give_named_errors(explorer):
         explorer.maximize(("layer2", 128))
     explorer.maximize_options = {**explorer.maximize_options, "param": "wavelet"}
     explorer.selected = ("layer2", 2)
-    assert "param must be 'fft' or 'pixel'" in explorer.error
+    assert "param must be 'fft', 'maco' or 'pixel'" in explorer.error
 
 
 def test_browser_maximize_and_cancel_messages(explorer):
