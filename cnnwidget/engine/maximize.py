@@ -196,7 +196,6 @@ class Maximizer:
         self.generator = torch.Generator().manual_seed(self.seed)
         self.generators = _item_generators(seeds, batch)
         param = DEFAULT_PARAM if param is None else param
-        self.param_kind = param
         if isinstance(transforms, str) and transforms == "auto":
             transforms = AUTO_TRANSFORMS.get(param, "standard")
         self.transform = resolve_transforms(transforms)
@@ -210,7 +209,7 @@ class Maximizer:
             param, batch, self.param_size, decorrelate=decorrelate, decay_power=decay_power, spectrum=spectrum,
             generator=self.generators or self.generator, device=self.device,
         )
-        self._attention = torch.zeros(batch, self.size, self.size)
+        self._attention = torch.zeros(batch, self.size, self.size, device=self.device)  # on the device: no sync per step
         if image is not None:
             self.param.set_pixels(to_tensor(load_image(image)))
         self.last: Step | None = None
@@ -266,7 +265,7 @@ class Maximizer:
                 optimizer.zero_grad(set_to_none=True)
                 (-values.sum()).backward()
                 if pixels.grad is not None:
-                    self._attention += pixels.grad.detach().abs().sum(dim=1).float().cpu()
+                    self._attention += pixels.grad.detach().abs().sum(dim=1).float()
                 optimizer.step()
                 self.last = Step(step, pixels.detach(), values.detach())
                 yield self.last
@@ -323,11 +322,11 @@ class Maximizer:
         accumulated over every step so far (MACO's transparency map; Fel et al.
         2023); see :func:`~cnnwidget.engine.transparency.attention_mask`.
         """
-        return attention_mask(self._attention)
+        return attention_mask(self._attention.cpu())
 
     def mask_images(self) -> list[Image.Image]:
         """The :meth:`masks` as greyscale PIL images (white: where the unit looked)."""
-        return [Image.fromarray((m * 255).round().byte().numpy(), mode="L") for m in self.masks()]
+        return [Image.fromarray((m * 255).round().byte().numpy()) for m in self.masks()]
 
     @torch.no_grad()
     def evaluate(self, views: int = 0) -> torch.Tensor:

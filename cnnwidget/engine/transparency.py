@@ -36,7 +36,7 @@ def attention_mask(accumulated: torch.Tensor, blur: float | None = None) -> torc
 def with_transparency(image: Image.Image, mask) -> Image.Image:
     """``image`` as RGBA with ``mask`` (a ``(H, W)`` tensor in [0, 1] or an "L" image) as its alpha."""
     if isinstance(mask, torch.Tensor):
-        mask = Image.fromarray((mask.detach().float().clamp(0, 1) * 255).round().byte().cpu().numpy(), mode="L")
+        mask = Image.fromarray((mask.detach().float().clamp(0, 1) * 255).round().byte().cpu().numpy())
     if mask.size != image.size:
         mask = mask.resize(image.size, Image.BILINEAR)
     out = image.convert("RGBA")
