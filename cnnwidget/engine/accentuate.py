@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 from contextlib import nullcontext
 from dataclasses import dataclass
+from typing import Callable
 
 import torch
 from PIL import Image
@@ -89,6 +90,7 @@ def accentuate(
     preprocess=None,
     precision: str = "auto",
     cancel=None,
+    callback: Callable[[int, torch.Tensor, float], None] | None = None,
 ) -> Accentuation:
     """Change ``image`` a little so that ``unit`` fires more; return the changed photo.
 
@@ -108,6 +110,9 @@ def accentuate(
         preprocess: the model's normalization (defaults as in :func:`cnnwidget.activations`).
         precision: ``"auto"``, ``"float32"`` or ``"bfloat16"``.
         cancel: a ``threading.Event``; once set, the loop stops and the current picture is returned.
+        callback: ``callback(step, pixels, value)`` after every step, with the
+            ``(1, 3, size, size)`` picture that step evaluated (detached) and the
+            unit's value on its random view.
 
     Returns:
         An :class:`Accentuation` (``.image``, ``.before``, ``.after``, ...).
@@ -167,6 +172,8 @@ def accentuate(
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
+            if callback is not None:
+                callback(step, pixels.detach(), float(gain.detach()) * scale)
         with torch.no_grad():
             pixels, _ = picture()
             result = to_pil(pixels[0].float().cpu())

@@ -60,3 +60,20 @@ def test_bad_arguments_name_the_fix(model):
 
 def test_exported_at_the_top():
     assert cnnwidget.accentuate is accentuate
+
+
+def test_callback_sees_every_step_and_cancel_stops(model):
+    import threading
+
+    seen = []
+    cancel = threading.Event()
+
+    def callback(step, pixels, value):
+        seen.append((step, tuple(pixels.shape), value))
+        if step == 3:
+            cancel.set()
+
+    out = accentuate(model, sample("chelsea"), UNIT, steps=10, size=64, cancel=cancel, callback=callback)
+    assert [s for s, _, _ in seen] == [1, 2, 3]
+    assert all(shape == (1, 3, 64, 64) for _, shape, _ in seen)
+    assert out.image.size == (64, 64)
