@@ -6,6 +6,18 @@ activation averaged over a fixed set of random views (shift, scale,
 rotation), each drawn from a fixed seed so every picture sees the same views.
 High-frequency energy is reported beside it, so that adversarial noise cannot
 pass for quality.
+
+Naturalness is judged beside the objective, on the picture as saved (224 px):
+
+- :func:`clipped_share`: share of pixels with any channel at <= 0.02 or >= 0.98
+  (pure black, white and primaries where the sigmoid ran to its ends);
+- :func:`spectral_slope`: slope of the radially averaged power spectrum on
+  log-log axes (natural photos are near -2);
+- :func:`hf_share`: share of spectral energy above a quarter cycle per pixel;
+- :func:`saturation`: mean HSV colour saturation.
+
+:func:`photo_reference` gives the four figures on the bundled sample photos
+(values in benchmarks/RESULTS.md, "bench_natural").
 """
 
 from __future__ import annotations
@@ -74,6 +86,86 @@ def unit_score(model, layer: str, channel: int | None, pixels: torch.Tensor, cou
 def hf_share(pixels: torch.Tensor, size: int = 224) -> float:
     """Share of spectral energy above a quarter cycle per pixel, at ``size`` px."""
     return high_frequency_share(to_size(pixels, size))
+
+
+CLIP_LOW, CLIP_HIGH = 0.02, 0.98
+SLOPE_BAND = (2 / 224, 0.25)
+"""Frequencies (cycles per pixel) the spectral slope is fitted over: 2 cycles per picture to a quarter cycle per pixel."""
+
+
+def clipped_share(pixels: torch.Tensor, size: int = 224) -> float:
+    """Share of pixels with any channel at or below 0.02 or at or above 0.98."""
+    x = to_size(pixels, size)
+    clipped = ((x <= CLIP_LOW) | (x >= CLIP_HIGH)).any(dim=1)
+    return float(clipped.float().mean())
+
+
+def spectral_slope(pixels: torch.Tensor, size: int = 224) -> float:
+    """Slope of log power against log frequency, radially averaged, for the grey picture.
+
+    The grey picture (mean of the channels, its mean removed) is windowed with a
+    2-D Hann window so that the picture's edges add no cross of false energy;
+    power is averaged in rings one frequency bin wide and the slope fitted by
+    least squares over :data:`SLOPE_BAND`. Averaged over a batch.
+    """
+    x = to_size(pixels, size).mean(dim=1).double()
+    x = x - x.mean(dim=(-2, -1), keepdim=True)
+    window = torch.hann_window(size, periodic=False, dtype=torch.float64)
+    power = torch.fft.fft2(x * (window[:, None] * window[None, :])).abs().pow(2).mean(dim=0)
+    f = torch.fft.fftfreq(size, dtype=torch.float64)
+    radius = torch.sqrt(f[:, None] ** 2 + f[None, :] ** 2)
+    ring = torch.round(radius * size).long()
+    lo, hi = round(SLOPE_BAND[0] * size), round(SLOPE_BAND[1] * size)
+    rings = torch.arange(lo, hi + 1)
+    mean_power = torch.stack([power[ring == r].mean() for r in rings])
+    logf, logp = torch.log(rings.double() / size), torch.log(mean_power.clamp_min(1e-30))
+    logf_c = logf - logf.mean()
+    return float((logf_c * (logp - logp.mean())).sum() / (logf_c * logf_c).sum())
+
+
+def saturation(pixels: torch.Tensor, size: int = 224) -> float:
+    """Mean HSV saturation ``(max - min) / max`` over pixels (0 where the pixel is black)."""
+    x = to_size(pixels, size).clamp(0, 1)
+    top, bottom = x.amax(dim=1), x.amin(dim=1)
+    return float(torch.where(top > 0, (top - bottom) / top.clamp_min(1e-8), torch.zeros_like(top)).mean())
+
+
+def naturalness(pixels: torch.Tensor, size: int = 224) -> dict[str, float]:
+    """The four naturalness figures of a picture: ``clipped``, ``slope``, ``hf``, ``saturation``."""
+    return {
+        "clipped": clipped_share(pixels, size),
+        "slope": spectral_slope(pixels, size),
+        "hf": hf_share(pixels, size),
+        "saturation": saturation(pixels, size),
+    }
+
+
+def photo_pixels(size: int = 224) -> torch.Tensor:
+    """The bundled sample photos, each resized and centre-cropped to ``size`` px, ``(N, 3, size, size)``."""
+    from cnnwidget.data.samples import samples
+    from cnnwidget.engine.preprocessing import to_tensor
+
+    photos = []
+    for path in samples().values():
+        from PIL import Image
+
+        with Image.open(path) as img:
+            img = img.convert("RGB")
+        scale = size / min(img.size)
+        img = img.resize((max(size, round(img.size[0] * scale)), max(size, round(img.size[1] * scale))), Image.BICUBIC)
+        left, top = (img.size[0] - size) // 2, (img.size[1] - size) // 2
+        photos.append(to_tensor(img.crop((left, top, left + size, top + size))))
+    return torch.stack(photos)
+
+
+def photo_reference(size: int = 224) -> dict[str, dict[str, float]]:
+    """:func:`naturalness` of each bundled sample photo, plus ``"mean"`` over them."""
+    from cnnwidget.data.samples import samples
+
+    pixels = photo_pixels(size)
+    figures = {name: naturalness(p[None], size) for name, p in zip(samples(), pixels)}
+    figures["mean"] = {k: sum(f[k] for f in figures.values()) / len(figures) for k in ("clipped", "slope", "hf", "saturation")}
+    return figures
 
 
 class Clock:

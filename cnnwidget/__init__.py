@@ -16,7 +16,7 @@ from .engine import ImageError, LayerError, LayerInfo, Preprocess, activations, 
 from .data import sample, samples
 from .models import WeightsUnavailableError, load_model
 
-from .engine import Maximizer, deepdream, maximize, objectives
+from .engine import Maximizer, accentuate, deepdream, maximize, objectives
 from . import atlas  # the subpackage (cnnwidget.atlas.store ...); callable until 0.2, deprecated
 from .atlas import build_atlas
 
@@ -34,6 +34,7 @@ __all__ = [
     "samples",
     "WeightsUnavailableError",
     "Maximizer",
+    "accentuate",
     "deepdream",
     "maximize",
     "objectives",

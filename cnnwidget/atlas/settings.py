@@ -5,6 +5,8 @@ from __future__ import annotations
 import platform
 from dataclasses import asdict, dataclass
 
+from ..engine.parameterization import PARAMS
+
 
 @dataclass(frozen=True)
 class AtlasSettings:
@@ -19,7 +21,7 @@ class AtlasSettings:
             batch sizes, and an optimization of many steps amplifies that into a different
             picture of the same unit. So tasks are cut from the whole unit list, the same
             way in every run (resumed or not), and a directory keeps one batch size.
-        param: ``"fft"`` or ``"pixel"`` parameterization.
+        param: ``"fft"``, ``"maco"`` or ``"pixel"`` parameterization (see :func:`cnnwidget.maximize`).
         precision: ``"float32"`` (the default: the same pictures whatever the number of
             threads or the executor) or ``"auto"`` (bfloat16 where the device supports it
             natively: faster, but pictures then depend on the thread count and kernels).
@@ -39,8 +41,8 @@ class AtlasSettings:
             raise ValueError(f"batch must be at least 1, got {self.batch}")
         if self.size < 8:
             raise ValueError(f"size must be at least 8 px, got {self.size}")
-        if self.param not in ("fft", "pixel"):
-            raise ValueError(f"param must be 'fft' or 'pixel', got {self.param!r}")
+        if self.param not in PARAMS:
+            raise ValueError(f"param must be one of {', '.join(map(repr, PARAMS))}, got {self.param!r}")
         if self.precision not in ("float32", "bfloat16", "auto"):
             raise ValueError(f"precision must be 'float32', 'bfloat16' or 'auto', got {self.precision!r}")
 

@@ -46,9 +46,14 @@ def add_seed(p: argparse.ArgumentParser, *, what: str = "random seed", same: str
     p.add_argument("--seed", type=int, default=0, help=f"{what} (default 0); same seed, same {same}")
 
 
-def add_param(p: argparse.ArgumentParser) -> None:
-    """``--param fft|pixel``."""
-    p.add_argument("--param", choices=["fft", "pixel"], default="fft", help="parameterization (default fft)")
+def add_param(p: argparse.ArgumentParser, default: str | None = None) -> None:
+    """``--param fft|maco|pixel``; ``default`` None means the engine's default parameterization."""
+    from ..engine.maximize import DEFAULT_PARAM
+
+    default = default or DEFAULT_PARAM
+    p.add_argument("--param", choices=["fft", "maco", "pixel"], default=default,
+                   help="parameterization: fft, maco (natural photos' amplitudes, phases optimized) "
+                   f"or pixel (default {default})")
 
 
 def add_quiet(p: argparse.ArgumentParser) -> None:

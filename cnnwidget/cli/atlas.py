@@ -30,7 +30,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     add_steps_and_size(p, steps=128, size=128, what=" per unit")
     p.add_argument("--batch", type=positive, default=16, help="units per task, maximized together (default 16)")
     add_seed(p, what="global seed", same="pictures")
-    add_param(p)
+    add_param(p, default="fft")
     p.add_argument("--precision", choices=["float32", "auto"], default="float32",
                    help="float32 (default, reproducible) or auto (bfloat16 where native: faster)")
     add_weights(p)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from .arguments import add_model, add_picture_run, load_model_of, positive
+from .arguments import add_model, add_param, add_picture_run, load_model_of, positive
 from .errors import CLIError
 from .pictures import grid, save
 
@@ -18,6 +18,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--units", default="0:16", help="START:STOP[:STEP] or a list 3,5,9 (default 0:16)")
     p.add_argument("--columns", type=positive, default=None, help="grid columns (default: a square grid)")
     add_picture_run(p, steps=128, size=128)
+    add_param(p)
     p.set_defaults(run=run)
     return p
 
@@ -32,7 +33,7 @@ def run(args) -> None:
     units = parse_units(args.units, info.channels)
     names = [f"{args.layer}:{u}" for u in units]
     images = maximize(model, names, steps=args.steps, size=args.size, lr=args.lr, seed=args.seed,
-                      progress=not args.quiet)
+                      param=args.param, progress=not args.quiet)
     images = images if isinstance(images, list) else [images]
     save(grid(images, [str(u) for u in units], title=f"{args.layer} (units {args.units})", columns=args.columns),
          args.output)

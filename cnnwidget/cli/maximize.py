@@ -19,6 +19,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--batch", type=positive, default=1, help="several pictures, saved as one grid")
     add_param(p)
     p.add_argument("--image", default=None, help="start from this picture instead of noise")
+    p.add_argument("--mask", default=None, metavar="FILE",
+                   help="also save the transparency mask (white where the unit looked) to FILE")
     p.set_defaults(run=run)
     return p
 
@@ -28,10 +30,13 @@ def run(args) -> None:
     from ..engine.maximize import maximize
 
     model = load_model_of(args)
-    result = maximize(
+    result, masks = maximize(
         model, args.objective, steps=args.steps, size=args.size, batch=args.batch,
-        image=args.image, param=args.param, lr=args.lr, seed=args.seed, progress=not args.quiet,
+        image=args.image, param=args.param, lr=args.lr, seed=args.seed, progress=not args.quiet, mask=True,
     )
     images = result if isinstance(result, list) else [result]
     out = grid(images, [args.objective] * len(images)) if len(images) > 1 else images[0]
     save(out, args.output)
+    if args.mask:
+        masks = masks if isinstance(masks, list) else [masks]
+        save(grid(masks, [args.objective] * len(masks)) if len(masks) > 1 else masks[0], args.mask)

@@ -12,6 +12,7 @@ from .preprocessing import Preprocess
 from . import objectives
 from .deepdream import deepdream
 from .maximize import Maximizer, maximize
+from .accentuate import Accentuation, accentuate
 
 __all__ = [
     "ImageError",
@@ -27,6 +28,8 @@ __all__ = [
     "load_image",
     "preserved",
     "Maximizer",
+    "Accentuation",
+    "accentuate",
     "deepdream",
     "maximize",
     "objectives",

@@ -36,6 +36,7 @@ from .precision import autocast_context, resolve_precision
 from .preprocessing import to_pil, to_tensor
 from .relu_redirect import redirected_relus
 from .transforms import resolve_transforms
+from .transparency import attention_mask
 
 CALLBACK_EVERY = 8
 """:func:`maximize` calls ``callback`` every this many steps, and after the last step."""
@@ -53,6 +54,12 @@ of pixel-level noise. Starting from an ``image`` uses the full size instead."""
 
 DECAY_POWER = 1.25
 """Exponent of the Fourier parameterization's ``1/f`` scaling: slightly smoother than Lucid's 1."""
+
+DEFAULT_PARAM = "fft"
+"""The parameterization used when none is named (see benchmarks/RESULTS.md, bench_natural)."""
+
+AUTO_TRANSFORMS = {"maco": "crops"}
+"""``transforms="auto"`` per parameterization: MACO's shrinking crops for ``"maco"``, else ``"standard"``."""
 
 
 @dataclass
@@ -93,9 +100,12 @@ class Maximizer:
         batch: pictures per objective (ignored for a list of objectives).
         image: start from this picture (anything :func:`~cnnwidget.load_image` reads)
             instead of faint noise.
-        param: ``"fft"`` (decorrelated Fourier space, smooth) or ``"pixel"``.
+        param: ``"fft"`` (decorrelated Fourier space, smooth), ``"maco"`` (phases
+            only, amplitudes of natural photos; Fel et al. 2023) or ``"pixel"``;
+            ``None`` for :data:`DEFAULT_PARAM`.
         decorrelate: pass colours through ImageNet's colour correlation.
-        transforms: ``"standard"``, ``"none"`` or a list of ``t(x, generator)`` callables.
+        transforms: ``"auto"`` (``"crops"`` for ``"maco"``, else ``"standard"``),
+            ``"standard"``, ``"crops"``, ``"none"`` or a list of ``t(x, generator)`` callables.
         lr: peak learning rate; defaults to :data:`DEFAULT_LR`.
         seed: seed for the initial noise and the random transforms (``None``: random).
         seeds: one seed per picture instead (``len(seeds) == batch``): each picture
@@ -113,8 +123,11 @@ class Maximizer:
             steps. Later steps also redirect while an objective is still exactly 0;
             0 turns the redirect off.
         param_size: side of the optimized parameter, upsampled to ``size``
-            (default: ``size * 128 / 224`` as in Lucid, or ``size`` with ``image``).
+            (default: ``size * 128 / 224`` as in Lucid, or ``size`` with ``image`` or ``"maco"``).
         decay_power: the Fourier form's ``1/f**decay_power`` scaling (default 1.25).
+        spectrum: the amplitudes of ``"maco"`` pictures: ``None`` (measured on the
+            bundled photos and shipped), a folder of photos, or a tensor from
+            :func:`~cnnwidget.engine.natural_spectrum.compute_spectrum`.
         cancel: a ``threading.Event``; when set, iteration stops before the next step.
 
     Example:
@@ -132,9 +145,9 @@ class Maximizer:
         size: int = 224,
         batch: int = 1,
         image=None,
-        param: str = "fft",
+        param: str | None = None,
         decorrelate: bool = True,
-        transforms="standard",
+        transforms="auto",
         lr: float | None = None,
         seed: int | None = None,
         seeds: Sequence[int] | None = None,
@@ -144,6 +157,7 @@ class Maximizer:
         redirect_steps: int | None = None,
         param_size: int | None = None,
         decay_power: float = DECAY_POWER,
+        spectrum=None,
         cancel: threading.Event | None = None,
     ) -> None:
         if not isinstance(model, nn.Module):
@@ -182,16 +196,21 @@ class Maximizer:
         self.seed = secrets.randbits(63) if seed is None else int(seed)
         self.generator = torch.Generator().manual_seed(self.seed)
         self.generators = _item_generators(seeds, batch)
+        param = DEFAULT_PARAM if param is None else param
+        if isinstance(transforms, str) and transforms == "auto":
+            transforms = AUTO_TRANSFORMS.get(param, "standard")
         self.transform = resolve_transforms(transforms)
         self.normalize = pixel_normalizer(preprocess, model)
         self.device = model_device(model)
         if param_size is None:
-            param_size = self.size if image is not None else max(8, round(self.size * PARAM_SCALE))
+            full = image is not None or param == "maco"
+            param_size = self.size if full else max(8, round(self.size * PARAM_SCALE))
         self.param_size = int(param_size)
         self.param = image_param(
-            param, batch, self.param_size, decorrelate=decorrelate, decay_power=decay_power,
+            param, batch, self.param_size, decorrelate=decorrelate, decay_power=decay_power, spectrum=spectrum,
             generator=self.generators or self.generator, device=self.device,
         )
+        self._attention = torch.zeros(batch, self.size, self.size, device=self.device)  # on the device: no sync per step
         if image is not None:
             self.param.set_pixels(to_tensor(load_image(image)))
         self.last: Step | None = None
@@ -232,7 +251,10 @@ class Maximizer:
                     return
                 for group in optimizer.param_groups:
                     group["lr"] = self._lr_at(step)
+                if hasattr(self.transform, "progress"):
+                    self.transform.progress = (step - 1) / max(1, self.steps - 1)
                 pixels = self._decode()
+                pixels.retain_grad()
                 x = self._model_input(pixels).to(dtype)
                 redirect = self.redirect_steps > 0 and (step <= self.redirect_steps or silent)
                 with autocast_context(self.precision, self.device), (
@@ -243,6 +265,8 @@ class Maximizer:
                 silent = bool((values.detach() == 0).any())
                 optimizer.zero_grad(set_to_none=True)
                 (-values.sum()).backward()
+                if pixels.grad is not None:
+                    self._attention += pixels.grad.detach().abs().sum(dim=1).float()
                 optimizer.step()
                 self.last = Step(step, pixels.detach(), values.detach())
                 yield self.last
@@ -292,6 +316,19 @@ class Maximizer:
         """The current pictures as PIL images."""
         return [to_pil(p) for p in self.pixels()]
 
+    def masks(self) -> torch.Tensor:
+        """Transparency masks ``(N, size, size)`` in [0, 1]: where each picture drove its unit.
+
+        The gradient magnitude of the objective with respect to each pixel,
+        accumulated over every step so far (MACO's transparency map; Fel et al.
+        2023); see :func:`~cnnwidget.engine.transparency.attention_mask`.
+        """
+        return attention_mask(self._attention.cpu())
+
+    def mask_images(self) -> list[Image.Image]:
+        """The :meth:`masks` as greyscale PIL images (white: where the unit looked)."""
+        return [Image.fromarray((m * 255).round().byte().numpy()) for m in self.masks()]
+
     @torch.no_grad()
     def evaluate(self, views: int = 0) -> torch.Tensor:
         """The objective of the current pictures, ``(N,)``.
@@ -312,14 +349,17 @@ class Maximizer:
             return (total / views).float().cpu()
 
 
-def maximize(model: nn.Module, objective, *, callback: Callable | None = None, progress: bool = True, **options):
+def maximize(
+    model: nn.Module, objective, *, mask: bool = False, callback: Callable | None = None, progress: bool = True,
+    **options,
+):
     """Optimize a picture that makes ``objective`` large; return it as a PIL image.
 
     Runs a :class:`Maximizer` to the end. The options are the :class:`Maximizer`'s own
     keyword arguments, with the same meaning and defaults (documented there once):
     ``steps``, ``size``, ``batch``, ``image``, ``param``, ``decorrelate``, ``transforms``,
     ``lr``, ``seed``, ``seeds``, ``preprocess``, ``schedule``, ``precision``,
-    ``redirect_steps``, ``param_size``, ``decay_power`` and ``cancel``.
+    ``redirect_steps``, ``param_size``, ``decay_power``, ``spectrum`` and ``cancel``.
 
     Args:
         model: the network (left exactly as found).
@@ -328,6 +368,8 @@ def maximize(model: nn.Module, objective, *, callback: Callable | None = None, p
             :class:`~cnnwidget.engine.objectives.Objective` built from
             ``cnnwidget.objectives``, or a list of these: one picture each, all
             optimized as one batch.
+        mask: also return each picture's transparency mask (a greyscale PIL
+            image, white where the unit looked; see :meth:`Maximizer.masks`).
         callback: ``callback(step, image, value)``, called every
             :data:`CALLBACK_EVERY` (8) steps and after the last step, with the
             current picture (a PIL image, or a list when there are several)
@@ -336,7 +378,8 @@ def maximize(model: nn.Module, objective, *, callback: Callable | None = None, p
         **options: keyword arguments of :class:`Maximizer`.
 
     Returns:
-        A PIL image, or a list of them when ``batch > 1`` or ``objective`` is a list.
+        A PIL image, or a list of them when ``batch > 1`` or ``objective`` is a list;
+        with ``mask=True`` a pair ``(pictures, masks)`` of the same form.
 
     Raises:
         LayerError: a layer name the model does not have.
@@ -365,6 +408,9 @@ def maximize(model: nn.Module, objective, *, callback: Callable | None = None, p
         if bar is not None:
             bar.close()
     images = engine.images()
+    if mask:
+        masks = engine.mask_images()
+        return (images, masks) if many else (images[0], masks[0])
     return images if many else images[0]
 
 
@@ -413,4 +459,4 @@ def _fit(x: torch.Tensor, size: int) -> torch.Tensor:
     return x
 
 
-__all__ = ["CALLBACK_EVERY", "Maximizer", "Step", "maximize"]
+__all__ = ["AUTO_TRANSFORMS", "CALLBACK_EVERY", "DEFAULT_PARAM", "Maximizer", "Step", "maximize"]

@@ -1,27 +1,29 @@
-"""How an optimized picture is stored: plain pixels, or a decorrelated Fourier spectrum.
+"""How an optimized picture is stored: plain pixels, a decorrelated Fourier spectrum, or phases only.
 
-Both decode to ``(N, 3, H, W)`` pixels in ``[0, 1]`` through the same last two
+All decode to ``(N, 3, H, W)`` pixels in ``[0, 1]`` through the same last two
 steps: an optional colour decorrelation (a 3x3 square root of ImageNet's
 colour covariance) and a sigmoid. The Fourier form scales each frequency by
 ``1 / f`` so that plain gradient steps change coarse structure as easily as
 fine detail (Olah et al., "Feature Visualization", Distill 2017); pictures
 come out smoother and less adversarial than with raw pixels.
 
-Both can start from a given picture: :meth:`ImageParam.set_pixels` inverts the
-decoding exactly, so the first decoded image is that picture.
+The MACO form (Fel et al., NeurIPS 2023) fixes the amplitude of every
+frequency to that of natural photos (:mod:`~cnnwidget.engine.natural_spectrum`)
+and optimizes only the phases and the mean colour, so the picture keeps the
+photos' contrast and spectral fall-off.
+
+Pixel and Fourier pictures can start from a given picture:
+:meth:`ImageParam.set_pixels` inverts the decoding exactly, so the first
+decoded image is that picture. A MACO picture takes the picture's phases and
+mean colour but keeps its fixed amplitudes.
 """
 
 from __future__ import annotations
 
 import torch
 
-# Square root of the colour covariance of ImageNet images (from Lucid), its
-# columns scaled so that the largest has unit norm.
-_COLOR_SQRT = torch.tensor(
-    [[0.26, 0.09, 0.02], [0.27, 0.00, -0.05], [0.27, -0.09, 0.03]], dtype=torch.float64
-)
-COLOR_CORRELATION = (_COLOR_SQRT / _COLOR_SQRT.norm(dim=0).max()).float()
-"""3x3 matrix mapping decorrelated colour components to (pre-sigmoid) RGB."""
+from .colour_correlation import COLOR_CORRELATION
+from .natural_spectrum import magnitude_for, resolve_spectrum, shipped_spectrum
 
 FFT_MAGIC = 4.0
 """Divides the inverse FFT (Lucid's constant; smaller values give more saturated images)."""
@@ -157,6 +159,78 @@ class FourierImage(ImageParam):
         self.spectrum.copy_(torch.view_as_real(spectrum) / self.scale)
 
 
+MACO_COLOUR_LIMIT = 1.5
+"""Largest mean-colour offset of a MACO picture, per decorrelated channel (pre-sigmoid units)."""
+
+MACO_CONTRAST = 1.5
+"""Factor on the photos' amplitudes in a MACO picture.
+
+At 1.0 the pictures come out greyer than the bundled photos and clip less
+(about 2 % of pixels at a channel's end against the photos' 8 %, mean
+saturation 0.31 against 0.38); at 1.5 they clip about as often as the photos
+do (see benchmarks/RESULTS.md, bench_natural). The spectrum's shape is unchanged."""
+
+
+class MacoImage(ImageParam):
+    """Phase-only Fourier picture: amplitudes fixed to natural photos', phases and mean colour optimized.
+
+    ``raw = irfft2(contrast * magnitude * exp(i * phase)) + colour``, then colour
+    decorrelation and the sigmoid as for the other forms. The mean colour is
+    ``MACO_COLOUR_LIMIT * tanh(c)`` per decorrelated channel, so it cannot run
+    to the sigmoid's ends.
+
+    Args:
+        batch, height, width: decoded shape.
+        magnitude: ``(3, height, width // 2 + 1)`` fixed amplitudes (see
+            :func:`~cnnwidget.engine.natural_spectrum.magnitude_for`); ``None``
+            uses the shipped spectrum of the bundled photos.
+        decorrelate: see :class:`ImageParam`.
+        contrast: factor on ``magnitude`` (default :data:`MACO_CONTRAST`).
+        generator: random source for the initial phases (uniform), a list gives each picture its own.
+        device: where the parameters live.
+    """
+
+    def __init__(
+        self, batch, height, width, *, magnitude=None, decorrelate=True, contrast=MACO_CONTRAST, generator=None,
+        device="cpu",
+    ):
+        super().__init__(batch, height, width, decorrelate)
+        if magnitude is None:
+            magnitude = magnitude_for(shipped_spectrum(), height, width)
+        expected = (3, height, width // 2 + 1)
+        if tuple(magnitude.shape) != expected:
+            raise ValueError(f"the magnitude must be {expected} for a {height}x{width} picture, got {tuple(magnitude.shape)}")
+        self.magnitude = (float(contrast) * magnitude.float()).to(device)
+        phase = (_uniform((batch, 3, height, width // 2 + 1), generator) * 2 - 1) * torch.pi
+        self.phase = phase.to(device).requires_grad_(True)
+        self.colour = torch.zeros(batch, 3, 1, 1, device=device).requires_grad_(True)
+        self.params = [self.phase, self.colour]
+
+    def raw(self) -> torch.Tensor:
+        spectrum = torch.polar(self.magnitude.expand_as(self.phase), self.phase)
+        image = torch.fft.irfft2(spectrum, s=(self.height, self.width), norm="ortho")
+        return image + MACO_COLOUR_LIMIT * torch.tanh(self.colour)
+
+    def set_raw(self, raw: torch.Tensor) -> None:
+        mean = raw.mean(dim=(-2, -1), keepdim=True)
+        limit = MACO_COLOUR_LIMIT * (1 - 1e-3)
+        self.colour.copy_(torch.atanh(mean.clamp(-limit, limit) / MACO_COLOUR_LIMIT))
+        self.phase.copy_(torch.angle(torch.fft.rfft2(raw - mean, norm="ortho")))
+
+
+def _uniform(shape: tuple, generator) -> torch.Tensor:
+    """Uniform [0, 1) noise; one generator per batch item as in :func:`_noise`."""
+    if isinstance(generator, (list, tuple)):
+        if len(generator) != shape[0]:
+            raise ValueError(f"got {len(generator)} generators for a batch of {shape[0]}; give one per picture")
+        return torch.stack([torch.rand(shape[1:], generator=g) for g in generator])
+    return torch.rand(shape, generator=generator)
+
+
+PARAMS = ("fft", "maco", "pixel")
+"""Accepted ``param`` names."""
+
+
 def image_param(
     kind: str,
     batch: int,
@@ -164,16 +238,25 @@ def image_param(
     *,
     decorrelate: bool = True,
     decay_power: float = 1.0,
+    spectrum=None,
     generator: torch.Generator | None = None,
     device="cpu",
 ) -> ImageParam:
-    """Make a parameterized picture: ``kind`` is ``"fft"`` (Fourier, the default) or ``"pixel"``.
+    """Make a parameterized picture: ``kind`` is ``"fft"`` (Fourier), ``"maco"`` (phase only) or ``"pixel"``.
 
-    ``decay_power`` is the Fourier form's ``1/f**decay_power`` scaling (ignored for pixels).
+    ``decay_power`` is the Fourier form's ``1/f**decay_power`` scaling (only for ``"fft"``).
+    ``spectrum`` is the MACO form's amplitude source (only for ``"maco"``): ``None``
+    for the shipped spectrum of the bundled photos, a folder of photos, or a
+    ``(3, S, S)`` tensor from :func:`~cnnwidget.engine.natural_spectrum.compute_spectrum`.
     """
     height, width = (size, size) if isinstance(size, int) else size
     if min(height, width) < 8:
         raise ValueError(f"the picture must be at least 8 px on a side, got {height}x{width}")
+    if kind == "maco":
+        magnitude = magnitude_for(resolve_spectrum(spectrum), height, width)
+        return MacoImage(
+            batch, height, width, magnitude=magnitude, decorrelate=decorrelate, generator=generator, device=device,
+        )
     if kind == "fft":
         return FourierImage(
             batch, height, width, decorrelate=decorrelate, decay_power=decay_power, generator=generator,
@@ -181,7 +264,7 @@ def image_param(
         )
     if kind == "pixel":
         return PixelImage(batch, height, width, decorrelate=decorrelate, generator=generator, device=device)
-    raise ValueError(f"unknown param {kind!r}; use 'fft' (smooth, the default) or 'pixel'")
+    raise ValueError(f"unknown param {kind!r}; use 'fft' (smooth), 'maco' (natural amplitudes) or 'pixel'")
 
 
 def high_frequency_share(pixels: torch.Tensor, cutoff: float = 0.25) -> float:
@@ -206,6 +289,10 @@ __all__ = [
     "COLOR_CORRELATION",
     "FourierImage",
     "ImageParam",
+    "MACO_COLOUR_LIMIT",
+    "MACO_CONTRAST",
+    "MacoImage",
+    "PARAMS",
     "PixelImage",
     "high_frequency_share",
     "image_param",

@@ -20,6 +20,8 @@ from typing import Callable, Sequence
 import torch
 import torch.nn.functional as F
 
+from .shrinking_crops import ShrinkingCrops
+
 Transform = Callable[[torch.Tensor, torch.Generator], torch.Tensor]
 
 
@@ -104,16 +106,20 @@ def standard() -> list[Transform]:
 
 
 def resolve_transforms(spec) -> Transform:
-    """One transform from ``"standard"``, ``None`` / ``"none"`` (identity) or a list of callables.
+    """One transform from ``"standard"``, ``"crops"`` (MACO's shrinking crops plus noise, see
+    :class:`~cnnwidget.engine.shrinking_crops.ShrinkingCrops`), ``None`` / ``"none"``
+    (identity) or a list of callables.
 
     List items may take ``(x, generator)`` or just ``(x)``.
     """
     if isinstance(spec, str):
         if spec == "standard":
             return compose(standard())
+        if spec == "crops":
+            return ShrinkingCrops()
         if spec == "none":
             return compose([])
-        raise ValueError(f"unknown transforms {spec!r}; use 'standard', 'none' or a list of callables")
+        raise ValueError(f"unknown transforms {spec!r}; use 'standard', 'crops', 'none' or a list of callables")
     if spec is None:
         return compose([])
     if callable(spec):

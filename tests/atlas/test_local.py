@@ -67,3 +67,19 @@ def test_another_batch_size_is_refused_in_the_same_directory(local_atlas):
 
     with pytest.raises(AtlasError, match="batch"):
         atlas("default", [LAYER], local_atlas.out, units="0:6", batch=4, **QUICK)
+
+
+def test_a_maco_atlas_records_maco_and_draws_other_pictures(tmp_path):
+    """param="maco" in the atlas: the settings record it, and every unit gets a textured picture of its own."""
+    model = ModelSource.of("default", None).build()
+    made = {}
+    for param in ("fft", "maco"):
+        result = atlas(model, [LAYER], tmp_path / param, units="0:2", batch=2, threads=1, param=param, **QUICK)
+        data = json.loads((tmp_path / param / "atlas.json").read_text())
+        assert data["settings"]["param"] == param and len(result.computed) == 2
+        made[param] = [pixels(tmp_path / param / r["file"]) for r in sorted(data["units"], key=lambda r: r["unit"])]
+    for fft, maco in zip(made["fft"], made["maco"]):
+        assert maco.std() > 20  # MACO starts at the photos' contrast
+        assert np.abs(fft - maco).mean() > 10
+    with pytest.raises(ValueError, match="'maco'"):
+        atlas(model, [LAYER], tmp_path / "bad", units="0:2", param="dct", **QUICK)

@@ -102,3 +102,20 @@ def test_usage_errors_exit_2(capsys):
     with pytest.raises(SystemExit) as exc:
         main(["maximize"])
     assert exc.value.code == 2
+
+
+def test_maximize_with_maco_saves_the_picture_and_its_mask(tiny, tmp_path):
+    out, mask = tmp_path / "unit.png", tmp_path / "mask.png"
+    assert main(["maximize", tiny, "2:3", "-o", str(out), "--mask", str(mask), "--param", "maco",
+                 "--steps", "4", "--size", "32", "-q"]) == 0
+    with Image.open(out) as img, Image.open(mask) as m:
+        assert img.size == m.size == (32, 32) and m.mode == "L"
+        assert np.asarray(img).std() > 20  # MACO's textured, photo-contrast picture
+        assert np.asarray(m).max() == 255
+
+
+def test_gallery_takes_the_parameterization(tiny, tmp_path):
+    out = tmp_path / "g.png"
+    assert main(["gallery", tiny, "2", "--units", "0:2", "--param", "maco", "-o", str(out),
+                 "--steps", "2", "--size", "32", "-q"]) == 0
+    assert out.exists()

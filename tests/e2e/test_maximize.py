@@ -71,7 +71,24 @@ CELLS = [
     "        time.sleep(0.05)\n"
     "probing.set(); threading.Thread(target=probe, daemon=True).start(); print('PROBING')",  # 17
     'probing.clear(); time.sleep(0.2); print("LAGS", len(lags), round(max(lags), 3), ex.maximize_state["status"])',  # 18
+    "alpha = np.ascontiguousarray(np.asarray(ex.maximized.convert('RGBA'))[..., 3])\n"
+    'print("MASKED", ex.maximize_state["request"]["param"], ex.maximize_state["status"], ex.maximized.mode, '
+    'int(alpha.min()), int(alpha.max()), hashlib.sha256(alpha.tobytes()).hexdigest())',  # 19
 ]
+
+# The alpha channel of an <img> as the browser decoded it, hashed like cell 19's.
+ALPHA_SHA_JS = """async (img) => {
+  await img.decode();
+  const c = document.createElement("canvas");
+  c.width = img.naturalWidth; c.height = img.naturalHeight;
+  const g = c.getContext("2d");
+  g.drawImage(img, 0, 0);
+  const rgba = g.getImageData(0, 0, c.width, c.height).data;
+  const alpha = new Uint8Array(c.width * c.height);
+  for (let i = 3, j = 0; i < rgba.length; i += 4, j += 1) alpha[j] = rgba[i];
+  const digest = await crypto.subtle.digest("SHA-256", alpha);
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}"""
 
 
 @pytest.fixture(scope="module")
@@ -284,6 +301,22 @@ def test_dream_from_the_input_image_changes_the_picture(nb):
     saved = Image.open(io.BytesIO(Path(info.value.path()).read_bytes()))
     assert saved.format == "PNG" and info.value.suggested_filename == f"dream-{LAYER}.png"
     assert saved.size == (224, 224)
+
+
+def test_maco_with_its_mask_chosen_in_the_options(nb):
+    """Choose "natural amplitudes (MACO)" and "transparency mask": the finished picture carries its mask."""
+    page = nb.page
+    page.get_by_test_id("opt-param").select_option("maco")
+    page.get_by_test_id("opt-mask").check()
+    unit(page, 12).click()
+    wait_done(page, f"{LAYER}:12")
+    out = nb.run_and_read(19)
+    m = re.search(r"MASKED maco done RGBA (\d+) (\d+) ([0-9a-f]{64})", out)
+    assert m, out
+    assert int(m[2]) == 255 and int(m[1]) < 128, "opaque where the unit looked, see-through elsewhere"
+    assert picture(page).evaluate(ALPHA_SHA_JS) == m[3], "the browser shows another mask than the kernel made"
+    page.get_by_test_id("opt-mask").uncheck()
+    page.get_by_test_id("opt-param").select_option("fft")
 
 
 def test_readme_sequence(nb):

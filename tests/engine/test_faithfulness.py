@@ -74,18 +74,23 @@ def net():
     return hand_built_net()
 
 
+PARAMS = ["fft", "maco"]
+
+
+@pytest.mark.parametrize("param", PARAMS)
 @pytest.mark.parametrize("index, degrees", list(enumerate(ANGLES)))
-def test_edge_units_draw_their_orientation(net, index, degrees):
-    img = maximize(net, f"1:{index}", steps=48, size=SIZE, seed=0, progress=False)
+def test_edge_units_draw_their_orientation(net, index, degrees, param):
+    img = maximize(net, f"1:{index}", steps=48, size=SIZE, seed=0, param=param, progress=False)
     gray = np.asarray(img.convert("L"), dtype=np.float64)
     expected = dominant_orientation(edge_filter(degrees, 33)[0].numpy())
     got = dominant_orientation(gray[4:-4, 4:-4])
     assert angle_gap(got, expected) <= 15, (degrees, expected, got)
 
 
+@pytest.mark.parametrize("param", PARAMS)
 @pytest.mark.parametrize("index, name", [(len(ANGLES) + i, n) for i, n in enumerate(COLOURS)])
-def test_colour_units_follow_the_filter_sign(net, index, name):
-    img = maximize(net, f"1:{index}", steps=48, size=SIZE, seed=0, progress=False)
+def test_colour_units_follow_the_filter_sign(net, index, name, param):
+    img = maximize(net, f"1:{index}", steps=48, size=SIZE, seed=0, param=param, progress=False)
     r, g, b = to_tensor(img).mean(dim=(1, 2)).tolist()
     if name == "red-green":
         assert r > g + 0.1

@@ -54,3 +54,23 @@ def test_a_unit_silent_at_the_start_is_still_maximized():
     woken = Maximizer(model, "1:0", steps=24, size=32, seed=0)
     woken.run()
     assert float(woken.evaluate()) > 0.1
+
+
+def test_a_unit_silent_at_a_maco_start_is_still_woken():
+    """MACO pictures start at the photos' contrast, so the unit needs a deeper bias to be silent.
+
+    Their contrast stays fixed, so the unit can rise only a little above 0; it
+    must rise with the redirect and stay exactly 0 without it.
+    """
+    torch.manual_seed(0)
+    conv = nn.Conv2d(3, 2, 3, padding=1)
+    with torch.no_grad():
+        conv.bias.fill_(-1.8)
+    model = nn.Sequential(conv, nn.ReLU())
+    silent = Maximizer(model, "1:0", steps=48, size=32, seed=0, param="maco", redirect_steps=0)
+    assert float(silent.evaluate()) == 0.0
+    silent.run()
+    assert float(silent.evaluate()) == 0.0
+    woken = Maximizer(model, "1:0", steps=48, size=32, seed=0, param="maco")
+    woken.run()
+    assert float(woken.evaluate()) > 1e-3

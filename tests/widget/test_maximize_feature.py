@@ -118,6 +118,43 @@ def test_neuron_chosen_on_the_enlarged_map_moves_to_the_maximization_size(explor
         explorer.maximize(("layer4", 3), mode="neuron")
 
 
+def test_maco_with_mask_ends_with_a_picture_whose_alpha_is_the_mask(explorer, model):
+    before = model_state(model)
+    explorer.maximize_options = {**explorer.maximize_options, "param": "maco", "mask": True}
+    explorer.maximize(("layer2", 3)).thread.join(60)
+    assert explorer.maximize_state["status"] == "done"
+    assert explorer.maximize_state["request"]["param"] == "maco" and explorer.maximize_state["request"]["mask"]
+    final = Image.open(io.BytesIO(explorer.maximized_image))
+    assert final.mode == "RGBA" and final.size == (48, 48)
+    alpha = np.asarray(final)[..., 3]
+    assert alpha.max() == 255 and alpha.min() < 128  # opaque where the unit looked, fading elsewhere
+    rgb = np.asarray(final)[..., :3].astype(float)
+    assert rgb.std() > 20  # MACO's photo-contrast texture, not faint noise
+    assert_same_state(before, model_state(model))
+
+
+def test_from_the_photo_accentuates_the_unit_within_the_budget(explorer, model):
+    """ "from input image" runs feature accentuation: the photo, changed a little, the unit firing more."""
+    from cnnwidget.engine.accentuate import DEFAULT_BUDGET
+    from cnnwidget.engine.activations import layer_outputs
+    from cnnwidget.engine.preprocessing import Preprocess, to_tensor
+
+    before_state = model_state(model)
+    explorer.maximize_options = {**explorer.maximize_options, "from_image": True, "steps": 12}
+    explorer.maximize(("layer2", 3)).thread.join(60)
+    state = explorer.maximize_state
+    assert state["status"] == "done" and state["step"] == 12 and len(state["curve"]) == 12
+    photo = to_tensor(Preprocess(size=48).crop(explorer._pil))
+    final = to_tensor(explorer.maximized)
+    assert final.shape == photo.shape == (3, 48, 48)
+    assert float((final - photo).abs().max()) <= DEFAULT_BUDGET + 1 / 255
+    assert float((final - photo).abs().mean()) > 0.005  # it did change
+    response = lambda x: float(layer_outputs(model, Preprocess().normalize(x[None]), ["layer2"])["layer2"][0, 3].mean())  # noqa: E731
+    assert response(final) > response(photo)
+    assert state["value"] == pytest.approx(response(final), rel=0.05, abs=1e-3)
+    assert_same_state(before_state, model_state(model))
+
+
 def test_bad_options_and_units_give_named_errors(explorer):
     with pytest.raises(ValueError, match="steps must be a whole number from 1 to 4096"):
         explorer.maximize(("layer2", 1), steps=0)
@@ -125,7 +162,7 @@ def test_bad_options_and_units_give_named_errors(explorer):
         explorer.maximize(("layer2", 128))
     explorer.maximize_options = {**explorer.maximize_options, "param": "wavelet"}
     explorer.selected = ("layer2", 2)
-    assert "param must be 'fft' or 'pixel'" in explorer.error
+    assert "param must be 'fft' or 'maco' or 'pixel'" in explorer.error
 
 
 def test_browser_maximize_and_cancel_messages(explorer):

@@ -17,7 +17,7 @@ def strip(images: list[Image.Image]) -> Image.Image:
     if len(images) == 1:
         return images[0]
     w, h = images[0].size
-    out = Image.new("RGB", (w * len(images), h))
+    out = Image.new(images[0].mode, (w * len(images), h))
     for i, image in enumerate(images):
         out.paste(image, (i * w, 0))
     return out

@@ -16,7 +16,11 @@ from typing import Callable
 from PIL import Image
 
 from ...engine import objectives as obj
+from ...engine.accentuate import accentuate
+from ...engine.images import load_image
 from ...engine.maximize import Maximizer
+from ...engine.preprocessing import Preprocess, to_pil
+from ...engine.transparency import with_transparency
 from ..options import Option, OptionSet
 
 STREAM_EVERY_S = 0.2
@@ -27,12 +31,14 @@ STREAM_UPDATES = 16
 MAXIMIZE_OPTIONS = OptionSet("maximize", (
     Option("steps", "int", 128, "steps", low=1, high=4096),
     Option("size", "int", 160, "size px", low=32, high=512, step=16),
-    Option("param", "choice", "fft", "image", choices={"fft": "Fourier + decorrelated", "pixel": "pixels"}),
+    Option("param", "choice", "fft", "image",
+           choices={"fft": "Fourier + decorrelated", "maco": "natural amplitudes (MACO)", "pixel": "pixels"}),
     Option("transforms", "flag", True, "transforms"),
     Option("mode", "choice", "channel", "maximize", choices={"channel": "whole channel", "neuron": "one neuron"}),
     Option("from_image", "flag", False, "from input image"),
     Option("batch", "int", 1, "batch", low=1, high=8),
     Option("negative", "flag", False, "negative"),
+    Option("mask", "flag", False, "transparency mask"),
 ))
 """The widget's maximization options (the ``maximize_options`` trait), declared once."""
 
@@ -57,6 +63,7 @@ class MaximizeRequest:
     from_image: bool = False
     batch: int = 1
     negative: bool = False
+    mask: bool = False
     seed: int = 0
 
     @classmethod
@@ -83,6 +90,7 @@ class MaximizeRequest:
             from_image=bool(merged["from_image"]),
             batch=merged["batch"],
             negative=bool(merged["negative"]),
+            mask=bool(merged["mask"]),
         )
 
     def objective(self) -> obj.Objective:
@@ -131,7 +139,14 @@ def run_request(
     then at the first step, every :data:`STREAM_EVERY_S` seconds and at least
     :data:`STREAM_UPDATES` times per run. ``cancel`` stops the
     run within one step; the result then says ``"cancelled"``.
+
+    Starting from the input picture (``from_image``, one picture) runs
+    :func:`~cnnwidget.engine.accentuate.accentuate`: the photo changed within a
+    budget so that the unit fires more, rather than a free picture that
+    merely starts as the photo.
     """
+    if request.from_image and image is not None and request.batch == 1:
+        return _accentuate(model, request, cancel=cancel, image=image, preprocess=preprocess, on_update=on_update)
     engine = Maximizer(
         model,
         request.objective(),
@@ -140,7 +155,7 @@ def run_request(
         batch=request.batch,
         image=image if request.from_image else None,
         param=request.param,
-        transforms="standard" if request.transforms else "none",
+        transforms="auto" if request.transforms else "none",
         seed=request.seed,
         preprocess=preprocess,
         cancel=cancel,
@@ -163,4 +178,34 @@ def run_request(
     finally:
         engine.close()
     status = "done" if step == request.steps and not cancel.is_set() else "cancelled"
-    return MaximizeResult(engine.images(), curve[-1] if curve else 0.0, step, status, curve)
+    images = engine.images()
+    if request.mask:  # the transparency mask as each final picture's alpha channel
+        images = [with_transparency(image, mask) for image, mask in zip(images, engine.masks())]
+    return MaximizeResult(images, curve[-1] if curve else 0.0, step, status, curve)
+
+
+def _accentuate(model, request: MaximizeRequest, *, cancel, image, preprocess, on_update) -> MaximizeResult:
+    """:func:`run_request` for a picture started from the photo: feature accentuation, streamed the same way."""
+    curve: list[float] = []
+    last_sent = [0.0]
+    every = max(1, request.steps // STREAM_UPDATES)
+    photo = Preprocess(size=request.size).crop(load_image(image))
+    if on_update is not None and not cancel.is_set():
+        on_update(0, [photo], None, curve)
+
+    def on_step(step: int, pixels, value: float) -> None:
+        curve.append(value)
+        now = time.monotonic()
+        if on_update is not None and step < request.steps and (
+            step == 1 or step % every == 0 or now - last_sent[0] >= STREAM_EVERY_S
+        ):
+            on_update(step, [to_pil(pixels[0].float().cpu())], value, curve)
+            last_sent[0] = now
+
+    result = accentuate(
+        model, image, request.objective(), steps=request.steps, size=request.size,
+        transforms="standard" if request.transforms else "none", seed=request.seed,
+        preprocess=preprocess, cancel=cancel, callback=on_step,
+    )
+    done = len(curve) == request.steps and not cancel.is_set()
+    return MaximizeResult([result.image], result.after, len(curve), "done" if done else "cancelled", curve)
