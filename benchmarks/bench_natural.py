@@ -64,13 +64,14 @@ def build_model(name: str):
 
 
 def cpu_timed(fn):
+    """``(fn(), CPU seconds of this process)``."""
     start = time.process_time()
     out = fn()
     return out, time.process_time() - start
 
 
 def run_lucent(model, layer: str, channel: int, seed: int, steps: int = 512) -> torch.Tensor:
-    """Lucent's ``render_vis`` with its defaults; the saved 8-bit picture ``(1, 3, 128, 128)``... at 224 px."""
+    """Lucent's ``render_vis`` with its defaults; its 8-bit picture ``(1, 3, 128, 128)`` (the judge resizes it to 224 px)."""
     from lucent.optvis import render
 
     torch.manual_seed(seed)
@@ -83,6 +84,7 @@ def run_lucent(model, layer: str, channel: int, seed: int, steps: int = 512) -> 
 
 
 def run_ours(model, unit: str, param: str, steps: int, seed: int) -> torch.Tensor:
+    """cnnwidget's defaults with ``param``; the saved 8-bit picture ``(1, 3, 224, 224)``."""
     engine = Maximizer(model, unit, steps=steps, seed=seed, param=param)
     engine.run()
     return to_tensor(engine.images()[0])[None]
