@@ -77,6 +77,16 @@ def colours(page) -> dict:
         " section: getComputedStyle(el.querySelector('.cnnx-summary')).backgroundColor})")
 
 
+def show_a_maximization(page) -> None:
+    """Click unit #3 and wait until its maximization has shown 10 steps; the pointer leaves the grid."""
+    units(page).nth(3).click()
+    picture = page.get_by_test_id("maximize-image")
+    expect(picture).to_have_attribute("data-unit", re.compile(r":3$"), timeout=UPDATE_MS)
+    expect(picture).to_have_attribute("data-step", re.compile(r"[1-9]\d+"), timeout=JOB_MS)  # ≥ 10 steps shown
+    page.mouse.move(0, 0)
+    page.evaluate("() => document.activeElement && document.activeElement.blur()")
+
+
 def test_default_explorer_fits_1400_by_900(nb):
     page = nb.page
     widget = box(page, "cnn-explorer")
@@ -168,9 +178,13 @@ def test_brackets_change_layer(nb):
 def test_tab_reaches_every_panel_and_option(nb):
     page = nb.page
     units(page).first.click()  # a selected unit enables Maximize
+    picture = page.get_by_test_id("maximize-image")
+    expect(picture).to_have_attribute("data-unit", re.compile(rf":{units(page).first.get_attribute('data-channel')}$"),
+                                       timeout=UPDATE_MS)
+    expect(picture).to_have_attribute("data-status", "running", timeout=UPDATE_MS)
+    page.keyboard.press("Escape")  # cancel the maximization the click started; the unit stays selected
+    expect(picture).to_have_attribute("data-status", "cancelled", timeout=UPDATE_MS)
     expect(page.get_by_test_id("maximize-start")).to_be_enabled()
-    page.keyboard.press("Escape")  # cancel the maximization the click started
-    expect(page.get_by_test_id("maximize-image")).not_to_have_attribute("data-status", "running", timeout=UPDATE_MS)
     page.get_by_test_id("layer-filter").focus()
     seen = []
     for _ in range(60):
@@ -233,6 +247,10 @@ def test_light_theme(nb, tmp_path_factory):
     c = colours(page)
     assert luminance(c["bg"]) > 0.8 and luminance(c["fg"]) < 0.3, c
     assert luminance(c["grid"]) > 0.7 and luminance(c["section"]) > 0.7, c
+    # The picture for the README: layer3, a unit selected and its maximization under way.
+    page.get_by_test_id("layer-select").select_option("layer3")
+    expect(units(page).first).to_have_attribute("data-layer", "layer3", timeout=UPDATE_MS)
+    show_a_maximization(page)
     page.get_by_test_id("cnn-explorer").screenshot(path=str(picture_dir(tmp_path_factory) / "explorer-light.png"))
 
 
@@ -250,10 +268,7 @@ def test_dark_theme(browser, open_notebook, jupyter_server, tmp_path_factory):
             assert luminance(c["bg"]) < 0.25 and luminance(c["fg"]) > 0.6, c
             assert luminance(c["grid"]) < 0.3 and luminance(c["section"]) < 0.3, c
             assert box(page, "cnn-explorer")["height"] <= MAX_HEIGHT
-            units(page).nth(3).click()
-            picture = page.get_by_test_id("maximize-image")
-            expect(picture).to_have_attribute("data-status", "running", timeout=UPDATE_MS)
-            expect(picture).to_have_attribute("data-step", re.compile(r"[1-9]\d+"), timeout=JOB_MS)  # ≥ 10 steps shown
+            show_a_maximization(page)
             page.get_by_test_id("cnn-explorer").screenshot(path=str(picture_dir(tmp_path_factory) / "explorer-dark.png"))
     finally:
         settings.unlink()
