@@ -272,3 +272,30 @@ def test_dark_theme(browser, open_notebook, jupyter_server, tmp_path_factory):
             page.get_by_test_id("cnn-explorer").screenshot(path=str(picture_dir(tmp_path_factory) / "explorer-dark.png"))
     finally:
         settings.unlink()
+
+
+CHANNELS_CELLS = [
+    "import torch\nfrom torch import nn\nfrom cnnwidget import CNNExplorer\n\ntorch.manual_seed(0)\n"
+    "ex = CNNExplorer(nn.Sequential(nn.Conv2d(3, 3, 3, stride=4, padding=1), nn.ReLU(),\n"
+    "                               nn.Conv2d(3, 2048, 1, stride=2), nn.ReLU()), layer='0')\nex",
+]
+
+
+@pytest.mark.parametrize("layer, channels", [("0", 3), ("2", 2048)])
+def test_three_to_2048_channels_keep_one_screen(browser, open_notebook, layer, channels):
+    with shown_explorer(browser, open_notebook, f"channels_{layer}.ipynb", CHANNELS_CELLS,
+                        viewport=(WIDTH, HEIGHT)) as small:
+        page = small.page
+        if layer != "0":
+            page.get_by_test_id("layer-select").select_option(layer)
+        expect(units(page)).to_have_count(channels, timeout=UPDATE_MS)
+        expect(units(page).last).to_have_attribute("data-layer", layer, timeout=UPDATE_MS)
+        assert box(page, "cnn-explorer")["height"] <= MAX_HEIGHT
+        grid = page.get_by_test_id("activation-grid")
+        scroll, client = grid.evaluate("g => [g.scrollHeight, g.clientHeight]")
+        assert (scroll > client) == (channels > 256), (scroll, client)  # only a large layer scrolls
+        # End selects the last tile and scrolls it into view inside the grid.
+        grid.focus()
+        page.keyboard.press("End")
+        expect(units(page).last).to_have_attribute("data-selected", "true")
+        expect(units(page).last).to_be_in_viewport()
