@@ -2,6 +2,8 @@
 
 import marimo
 
+__generated_with = "0.25.2"
+
 app = marimo.App(width="full")
 
 
