@@ -17,8 +17,11 @@ function tileSize(channels: number): number {
   return channels <= 16 ? 96 : channels <= 64 ? 60 : channels <= 128 ? 44 : channels <= 256 ? 34 : 26;
 }
 
+let grids = 0; // makes each view's unit ids unique on the page (aria-activedescendant)
+
 export function activationGrid(ctx: Context): Panel {
   const { model } = ctx;
+  const uid = `cnnx${++grids}`;
   const off = new Disposer();
   const caption = h("div", { class: "cnnx-caption", "data-testid": "grid-caption" });
   const grid = h("div", {
@@ -26,7 +29,9 @@ export function activationGrid(ctx: Context): Panel {
     "data-testid": "activation-grid",
     role: "listbox",
     tabindex: 0,
-    "aria-label": "Activation maps, one per channel",
+    "aria-label": "Activation maps, one per channel. Arrows move, Enter maximizes, Esc clears",
+    // Lumino (JupyterLab) leaves keys typed here to the grid: arrows are not "select cell above".
+    "data-lm-suppress-shortcuts": "true",
   });
   const tip = h("div", { class: "cnnx-tip", "data-testid": "unit-tooltip", role: "tooltip", hidden: true });
   const sheet = h("canvas", { class: "cnnx-sheet", "data-testid": "grid-canvas", "aria-hidden": "true" });
@@ -57,6 +62,7 @@ export function activationGrid(ctx: Context): Panel {
         role: "option",
         class: "cnnx-unit",
         "aria-label": `channel ${c}`,
+        id: `${uid}-unit-${c}`,
       });
       units.push(unit);
       grid.append(unit);
@@ -193,20 +199,35 @@ export function activationGrid(ctx: Context): Panel {
   );
   off.add(listen(grid, "pointerleave", () => (tip.hidden = true)));
   off.add(listen(grid, "scroll", () => (tip.hidden = true)));
+  /** Tiles per drawn row: the units that share the first one's top edge. */
+  function columns(): number {
+    const first = units[order[0]];
+    if (!first) return 1;
+    let n = 0;
+    while (n < order.length && units[order[n]].offsetTop === first.offsetTop) n++;
+    return Math.max(1, n);
+  }
+
+  // Arrows move as the tiles are drawn: Left/Right one tile, Up/Down one row (Home/End: the
+  // first and last). Enter and Esc are the explorer's keys (keyboard.ts).
   off.add(
     listen<KeyboardEvent>(grid, "keydown", (event) => {
+      if (!order.length || event.altKey || event.ctrlKey || event.metaKey) return;
       const sel = model.get("selected") as [string, number] | [];
       const at = sel.length === 2 && data && sel[0] === data.layer ? order.indexOf(sel[1]) : -1;
-      const step = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 }[event.key];
-      if (step && order.length) {
-        event.preventDefault();
-        const next = order[Math.max(0, Math.min(order.length - 1, at + step))];
-        select(next);
-        units[next]?.scrollIntoView({ block: "nearest" });
-      } else if (event.key === "Escape") {
-        model.set("selected", []);
-        model.save_changes();
-      }
+      const row = columns();
+      const target = {
+        ArrowRight: at + 1, ArrowLeft: at - 1, ArrowDown: at < 0 ? 0 : at + row, ArrowUp: at < 0 ? 0 : at - row,
+        Home: 0, End: order.length - 1,
+      }[event.key];
+      if (target === undefined) return;
+      event.preventDefault();
+      event.stopPropagation();
+      if (target < 0 || target >= order.length) return; // past the first or last row: stay
+      const next = order[target];
+      select(next);
+      grid.setAttribute("aria-activedescendant", units[next].id);
+      units[next]?.scrollIntoView({ block: "nearest" });
     }),
   );
 

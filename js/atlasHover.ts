@@ -24,7 +24,7 @@ export function atlasHover(ctx: Context): Panel {
   const caption = h("div", { class: "cnnx-caption", "data-testid": "atlas-preview-caption" });
   const pop = h("div", {
     "data-testid": "atlas-preview", role: "tooltip", hidden: true,
-    style: "position:fixed;z-index:1000;pointer-events:none;background:#fff;border:1px solid #bbb;" +
+    style: "position:fixed;z-index:1000;pointer-events:none;background:var(--cnnx-bg,#fff);color:var(--cnnx-fg,#000);border:1px solid var(--cnnx-border,#bbb);" +
       "border-radius:4px;padding:4px;box-shadow:0 2px 8px rgba(0,0,0,.2)",
   }, img, caption);
   const el = h("div", { class: "cnnx-atlas-hover" }, pop);

@@ -1,7 +1,9 @@
-// anywidget entry of CNNExplorer. Lays out the panels in two columns (left: layer picker,
-// grid controls, grid; right: input image, selected unit), routes trait changes to them in
-// one batch per tick, and owns the shared decoded grid and the image Blob URL.
-// A new panel plugs in by adding a factory to LEFT or RIGHT.
+// anywidget entry of CNNExplorer. Lays out the panels on one screen: a toolbar (layer picker,
+// grid controls, keys' help) over the grid beside the stage, whose two columns hold the
+// picture (or the camera's live view, in its place while it runs) over the unit's map, and the
+// unit's maximization with Grad-CAM and the atlas; DeepDream and the option forms fold under
+// the grid. Routes trait changes to the panels in one batch per tick, and owns the shared
+// decoded grid and the image Blob URL. A new panel plugs in by adding a factory to a region.
 import { activationGrid } from "./activationGrid";
 import { atlasHover } from "./atlasHover";
 import { attributionPanel } from "./attributionPanel";
@@ -10,6 +12,8 @@ import { dreamPanel } from "./dreamPanel";
 import { errorBanner } from "./errorBanner";
 import { gridControls } from "./gridControls";
 import { inputPanel } from "./inputPanel";
+import { explorerKeys } from "./keyboard";
+import { foldedSection, keysHelp } from "./layout";
 import { layerPicker } from "./layerPicker";
 import { livePanel } from "./livePanel";
 import { maximizeOptions } from "./maximizeOptions";
@@ -18,14 +22,24 @@ import pictureStyles from "./pictures.css";
 import { asBytes, decodeGrid, type Grid } from "./protocol";
 import styles from "./styles.css";
 import type { Context, GridMeta, Panel, Traits, WidgetModel } from "./types";
+import { Transport } from "./transport";
 import { unitDetail } from "./unitDetail";
 
 type PanelFactory = (ctx: Context) => Panel;
 
-/** Panels of the left column (the network side), top to bottom. */
-export const LEFT: PanelFactory[] = [layerPicker, gridControls, activationGrid, dreamPanel];
-/** Panels of the right column (the picture side), top to bottom. */
-export const RIGHT: PanelFactory[] = [inputPanel, livePanel, unitDetail, attributionPanel, maximizePanel, maximizeOptions, atlasHover];
+/** The regions of the layout and their panels, top to bottom. */
+export const REGIONS = {
+  /** The toolbar over everything. */
+  toolbar: [layerPicker, gridControls],
+  /** The network side: the grid (scrolling in its own box). */
+  grid: [activationGrid],
+  /** Folded under the grid: [section name, title, panels]. */
+  folded: [["options", "Maximization options", [maximizeOptions]], ["dream", "DeepDream", [dreamPanel]]] as [string, string, PanelFactory[]][],
+  /** Stage, first column: the input picture (the live view takes its place) over the unit's map. */
+  picture: [inputPanel, livePanel, unitDetail],
+  /** Stage, second column: what the unit wants to see, Grad-CAM, the atlas. */
+  unit: [maximizePanel, attributionPanel, atlasHover],
+} as const;
 
 /**
  * Every synced trait, one key per member of `Traits` (types.ts): leaving one out, or naming one
@@ -43,8 +57,10 @@ const TRAIT_KEYS: { [K in keyof Traits]: true } = {
 /** Every synced trait a panel may react to. */
 export const TRAITS = Object.keys(TRAIT_KEYS) as (keyof Traits)[];
 
-function render({ model, el }: { model: WidgetModel; el: HTMLElement }): () => void {
+function render({ model: manager, el }: { model: WidgetModel; el: HTMLElement }): () => void {
   const off = new Disposer();
+  const transport = new Transport(manager);
+  const model = transport.model; // sends and receives bulk bytes in the encoding that works
   let grid: Grid | null = null;
   let liveGrid: Grid | null = null; // a live frame's grid, shown instead of the trait's
   let gridStale = true;
@@ -82,16 +98,34 @@ function render({ model, el }: { model: WidgetModel; el: HTMLElement }): () => v
   }
 
   const banner = errorBanner(ctx);
-  const left = LEFT.map((make) => make(ctx));
-  const right = RIGHT.map((make) => make(ctx));
-  const panels: Panel[] = [banner, ...left, ...right];
-  const root = h("div", { class: "cnnx", "data-testid": "cnn-explorer" },
+  const make = (factories: readonly PanelFactory[]) => factories.map((f) => f(ctx));
+  const toolbar = make(REGIONS.toolbar), gridSide = make(REGIONS.grid);
+  const folded = REGIONS.folded.map(([name, title, factories]) => ({ name, title, panels: make(factories) }));
+  const picture = make(REGIONS.picture), unit = make(REGIONS.unit);
+  const panels: Panel[] = [banner, ...toolbar, ...gridSide, ...folded.flatMap((f) => f.panels), ...picture, ...unit];
+  const els = (list: Panel[]) => list.map((p) => p.el);
+  const root = h("div", { class: "cnnx", "data-testid": "cnn-explorer", role: "region", "aria-label": "CNN explorer" },
     h("style", {}, styles + pictureStyles),
     banner.el,
-    h("div", { class: "cnnx-columns" },
-      h("div", { class: "cnnx-col cnnx-left" }, ...left.map((p) => p.el)),
-      h("div", { class: "cnnx-col cnnx-right" }, ...right.map((p) => p.el))));
+    h("div", { class: "cnnx-toolbar", role: "toolbar", "aria-label": "Layer and grid" }, ...els(toolbar), keysHelp()),
+    h("div", { class: "cnnx-body" },
+      h("div", { class: "cnnx-col cnnx-left", role: "group", "aria-label": "Network" }, ...els(gridSide),
+        ...folded.map((f) => foldedSection(f.name, f.title, els(f.panels)))),
+      h("div", { class: "cnnx-stage" },
+        h("div", { class: "cnnx-col cnnx-picture", role: "group", "aria-label": "Picture and selected unit" }, ...els(picture)),
+        h("div", { class: "cnnx-col cnnx-unitcol", role: "group", "aria-label": "What the unit wants to see" }, ...els(unit)))));
   el.replaceChildren(root);
+  const gridEl = root.querySelector<HTMLElement>("[data-testid=activation-grid]")!;
+  off.add(explorerKeys(root, model, gridEl));
+  transport.onEncoding((encoding) => {
+    root.dataset.transport = encoding;
+    if (encoding === "base64") {
+      gridStale = true; // what came as buffers may be missing: read the traits again
+      refreshImage();
+      for (const trait of TRAITS) changed(trait);
+    }
+  });
+  transport.probe();
 
   // Trait changes arrive one event each (grid and grid_meta together under hold_sync);
   // gather them and update the panels once per microtask.

@@ -30,6 +30,12 @@ export const LIVE_RESULT = "live_result";
  * same type, content {layer, channel, found, value?, steps?}, buffers [PNG] when found.
  */
 export const ATLAS_IMAGE = "atlas_image";
+/** Both ways: the transport probe and the switch to base64 (transport.ts, docs/protocol.md). */
+export const TRANSPORT = "transport";
+/** Content key of a message's buffers as base64 strings, and of a Bytes trait's value in base64 mode. */
+export const B64 = "b64";
+/** The probe's bytes, sent as a buffer both ways. */
+export const TRANSPORT_PROBE: Uint8Array = new Uint8Array([0xca, 0xfe, 0x00, 0x01]);
 
 /** float32 values per channel at the start of `grid`: min, max, mean, flat index of the max. */
 export const STATS_PER_CHANNEL = 4;
@@ -62,7 +68,23 @@ export function asBytes(value: unknown): Uint8Array {
   if (value instanceof Uint8Array) return value;
   if (value instanceof ArrayBuffer) return new Uint8Array(value);
   if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  const b64 = (value as { b64?: unknown } | null)?.b64; // base64 transport (transport.ts)
+  if (typeof b64 === "string") return base64Bytes(b64);
   return new Uint8Array(0);
+}
+
+const decoded = new Map<string, Uint8Array>(); // the last few base64 traits, decoded once
+
+function base64Bytes(text: string): Uint8Array {
+  let bytes = decoded.get(text);
+  if (!bytes) {
+    const raw = atob(text);
+    bytes = new Uint8Array(raw.length);
+    for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
+    if (decoded.size >= 8) decoded.delete(decoded.keys().next().value!);
+    decoded.set(text, bytes);
+  }
+  return bytes;
 }
 
 /**

@@ -27,11 +27,14 @@ from .live.feature import LIVE_OPTIONS, LiveFeature
 from .maximize.feature import MaximizeFeature
 from .maximize.request import MAXIMIZE_OPTIONS
 from .jobs import Job, JobRunner
+from .transport import TransportFeature
 
 STATIC = pathlib.Path(__file__).parent.parent / "static"
 
 
-class CNNExplorer(MaximizeFeature, DreamFeature, AttributionFeature, AtlasFeature, LiveFeature, anywidget.AnyWidget):
+class CNNExplorer(
+    TransportFeature, MaximizeFeature, DreamFeature, AttributionFeature, AtlasFeature, LiveFeature, anywidget.AnyWidget
+):
     """Interactive activation explorer for a PyTorch CNN.
 
     Args:
@@ -91,6 +94,7 @@ class CNNExplorer(MaximizeFeature, DreamFeature, AttributionFeature, AtlasFeatur
         self._init_live()
         self._init_dream()
         self._init_atlas(atlas)
+        self._init_transport()
         self.samples = list(samples())
         self.on_msg(self._on_browser_message)
         self._set_image(image if image is not None else default_image(), name=_name_of(image))

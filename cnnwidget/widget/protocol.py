@@ -18,6 +18,8 @@ Activation grid (the ``grid`` trait, little-endian bytes)::
 
 from __future__ import annotations
 
+import base64
+import binascii
 import io
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +37,12 @@ FRAME = "frame"  # content: {id, width, height, t, latency_ms?}; buffers: [RGBA 
 FREEZE = "freeze"  # content: {}
 LIVE_STOP = "live_stop"  # content: {}
 ATLAS_IMAGE = "atlas_image"  # content: {layer, channel}; answered by the kernel message of the same type
+TRANSPORT = "transport"  # content: {probe?: true} with buffers [TRANSPORT_PROBE], or {encoding: "buffers" | "base64"}
+
+B64 = "b64"
+"""Content key of a message's buffers as base64 strings, when buffers do not arrive (transport.py)."""
+TRANSPORT_PROBE = b"\xca\xfe\x00\x01"
+"""The bytes of the transport probe, sent as a buffer both ways to learn whether buffers arrive."""
 
 BROWSER_MESSAGES = {
     UPLOAD: {"name": str},
@@ -46,6 +54,7 @@ BROWSER_MESSAGES = {
     FREEZE: {},
     LIVE_STOP: {},
     ATLAS_IMAGE: {"layer": str, "channel": int},
+    TRANSPORT: {},
 }
 """Message type -> required fields and their types, for messages the kernel accepts."""
 
@@ -91,7 +100,7 @@ def parse_browser_message(content: Any, buffers: Any) -> Message:
         value = content.get(field)
         if not isinstance(value, kind_of) or isinstance(value, bool):
             raise ProtocolError(f"message {kind!r} needs a{'n' if kind_of is int else ''} {kind_of.__name__} field {field!r}")
-    blobs = [bytes(b) for b in (buffers or [])]
+    blobs = [bytes(b) for b in (buffers or [])] or _base64_blobs(content)
     if kind == UPLOAD:
         if not blobs:
             raise ProtocolError("the upload arrived without its file data; try again")
@@ -103,6 +112,17 @@ def parse_browser_message(content: Any, buffers: Any) -> Message:
     if kind == FRAME:
         _check_frame(content, blobs)
     return Message(kind, content, blobs)
+
+
+def _base64_blobs(content: dict) -> list[bytes]:
+    """The buffers a front end without binary buffers put in ``content["b64"]`` (docs/protocol.md)."""
+    encoded = content.get(B64, [])
+    if not isinstance(encoded, list) or not all(isinstance(s, str) for s in encoded):
+        raise ProtocolError(f"message field {B64!r} must be a list of base64 strings")
+    try:
+        return [base64.b64decode(s, validate=True) for s in encoded]
+    except binascii.Error as err:
+        raise ProtocolError(f"message field {B64!r} holds invalid base64: {err}") from None
 
 
 def _check_frame(content: dict, blobs: list[bytes]) -> None:

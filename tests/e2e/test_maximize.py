@@ -18,7 +18,7 @@ from playwright.sync_api import expect
 
 from tests.docs_pictures import picture_folder
 
-from .explorer_page import shown_explorer, unit
+from .explorer_page import open_section, shown_explorer, unit
 from .maximize_helpers import (
     JOB_MS, KERNEL_SETUP, PICTURE_SHA_JS, PRINT_MAXIMIZED, WATCH_JS,
     parse_maximized, seen, streamed,
@@ -113,6 +113,7 @@ def shown_sha(page) -> dict:
 
 def set_option(page, key: str, value: str) -> None:
     """Type into a numeric option and commit it (the change event writes maximize_options)."""
+    open_section(page, "options")
     field = page.get_by_test_id(f"opt-{key}")
     field.fill(value)
     field.press("Enter")
@@ -242,6 +243,7 @@ def test_maximize_from_python_is_reflected_in_the_page(nb):
 def test_neuron_mode_click_on_the_map_chooses_the_neuron(nb):
     page = nb.page
     expect(unit(page, 9)).to_have_attribute("data-selected", "true")
+    open_section(page, "options")
     page.get_by_test_id("opt-mode").select_option("neuron")
     expect(page.get_by_test_id("opt-neuron")).to_contain_text(re.compile(r"neuron y \d+, x \d+"))
     before = picture(page).get_attribute("data-job")
@@ -277,6 +279,7 @@ def test_attribution_overlay_toggles(nb):
 
 def test_dream_from_the_input_image_changes_the_picture(nb):
     page = nb.page
+    open_section(page, "dream")
     page.get_by_test_id("dream-layers").select_option([LAYER])
     for key, value in {"octaves": "2", "steps": "3", "strength": "0.05"}.items():
         field = page.get_by_test_id(f"dream-{key}")

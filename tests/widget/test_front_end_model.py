@@ -56,3 +56,9 @@ def test_panels_define_no_protocol_constant_of_their_own():
         text = path.read_text()
         own = [v for v in values if re.search(rf'const \w+\s*=\s*"{re.escape(v)}"\s*;', text)]
         assert not own, f"{path.name} defines {own}: import them from protocol.ts"
+
+
+def test_the_transport_probe_is_the_same_bytes_on_both_sides():
+    found = re.search(r"export const TRANSPORT_PROBE: Uint8Array = new Uint8Array\(\[([^\]]*)\]\);", (JS / "protocol.ts").read_text())
+    assert found, "js/protocol.ts no longer declares TRANSPORT_PROBE"
+    assert bytes(int(v, 0) for v in found.group(1).split(",")) == protocol.TRANSPORT_PROBE
