@@ -197,4 +197,4 @@ def _bar(progress: bool, total: int, name: str, kind: str):
     return tqdm(total=total, desc=f"atlas {name} ({kind})", unit="unit")
 
 
-__all__ = ["AtlasError", "AtlasResult", "atlas"]
+__all__ = ["AtlasError", "AtlasResult", "build_atlas"]
