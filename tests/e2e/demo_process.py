@@ -100,7 +100,18 @@ class DemoProcess:
 
 def run_all_cells(page, kernel_ms: float = 180_000) -> None:
     """JupyterLab's Run ▸ Run All Cells, through the menu as a person would, once the notebook's
-    kernel shows idle in the toolbar (cells run before the kernel connects may be dropped)."""
+    kernel shows idle in the toolbar; retried until a cell shows it is queued or has run."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first.wait_for(timeout=kernel_ms)
-    page.get_by_role("menuitem", name="Run", exact=True).click()
-    page.get_by_role("menuitem", name=re.compile(r"^Run All Cells")).click()
+    page.locator(".jp-Notebook .jp-Cell").first.click()  # the notebook is the current document
+    started = page.locator(".jp-Notebook .jp-InputPrompt", has_text=re.compile(r"\[(\*|\d+)\]"))
+    for _ in range(3):
+        page.get_by_role("menuitem", name="Run", exact=True).click()
+        page.get_by_role("menuitem", name=re.compile(r"^Run All Cells")).click()
+        try:
+            started.first.wait_for(timeout=30_000)
+            return
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+    raise AssertionError("Run ▸ Run All Cells did not start the notebook's cells")
