@@ -32,7 +32,7 @@ MAXIMIZE = "maximize"  # content: {layer, channel}
 CANCEL = "cancel"  # content: {}
 DREAM = "dream"  # content: {}
 FRAME = "frame"  # content: {id, width, height, t, latency_ms?}; buffers: [RGBA uint8 H*W*4]
-FREEZE = "freeze"  # content: {}
+FREEZE = "freeze"  # content: {id?}: the frame the browser shows (default: the last one)
 LIVE_STOP = "live_stop"  # content: {}
 ATLAS_IMAGE = "atlas_image"  # content: {layer, channel}; answered by the kernel message of the same type
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from concurrent.futures import wait
 
 import numpy as np
@@ -26,6 +27,10 @@ from .quiet_frames import quiet_frames, release
 
 TOP_CROPS_EVERY_S = 0.5
 """The strip of top crops is re-sent at most this often."""
+
+RECENT_FRAMES = 16
+"""Frames kept by id, so that ``freeze`` can take the one the browser shows while newer ones are in
+flight (the browser keeps at most 4 in flight, ``js/livePanel.ts``)."""
 
 HANDLER_WAIT_S = 1.0
 """How long a frame message's handler waits for the answer to go out (see ``_live_on_frame``)."""
@@ -82,11 +87,12 @@ class LiveFeature(FeatureHost):
         self._live_dreamer_key: tuple = ()
         self._live_tracker: TopCrops | None = None
         self._live_last_frame: np.ndarray | None = None
+        self._live_recent: OrderedDict[int, np.ndarray] = OrderedDict()
         self._live_crops_sent = 0.0
         self.input_size = self._preprocess.size if isinstance(self._preprocess, Preprocess) else 224
         self._live_worker = LiveWorker(on_error=self._show_error, threads=self._live_threads())
         self._handlers[protocol.FRAME] = self._live_on_frame
-        self._handlers[protocol.FREEZE] = lambda m: self._live_worker.submit(self.freeze)
+        self._handlers[protocol.FREEZE] = lambda m: self._live_worker.submit(lambda: self._live_freeze(m.content.get("id")))
         self._handlers[protocol.LIVE_STOP] = lambda m: self._live_worker.submit(self._reset_live)
         self.on_select(lambda unit: self._live_reset_tracker())
         comm = getattr(self, "comm", None)
@@ -136,6 +142,13 @@ class LiveFeature(FeatureHost):
 
     # ----- internals ----------------------------------------------------------------------------
 
+    def _live_freeze(self, frame_id) -> None:
+        """Freeze the browser's frame ``frame_id`` (the one on its screen), else the last frame."""
+        rgb = self._live_recent.get(frame_id) if isinstance(frame_id, int) and not isinstance(frame_id, bool) else None
+        if rgb is None:
+            return self.freeze()
+        self.set_image(Image.fromarray(rgb), name="frozen frame")
+
     def _live_on_frame(self, message: protocol.Message) -> None:
         c = message.content
         rgba = np.frombuffer(message.buffers[0], dtype=np.uint8).reshape(c["height"], c["width"], 4)
@@ -156,6 +169,10 @@ class LiveFeature(FeatureHost):
     def _live_process(self, rgb: np.ndarray, *, frame_id: int, t: float, latency, echo_frame: bool = False) -> dict:
         start = time.perf_counter()
         self._live_last_frame = rgb
+        if frame_id >= 0:
+            self._live_recent[frame_id] = rgb
+            while len(self._live_recent) > RECENT_FRAMES:
+                self._live_recent.popitem(last=False)
         content = {"type": protocol.LIVE_RESULT, "id": frame_id, "t": t, "mode": self.live_mode, "layer": self.layer}
         buffers: list[bytes] = []
         if self.live_mode == "dream":
@@ -232,6 +249,7 @@ class LiveFeature(FeatureHost):
         self._live_tracker = None
 
     def _reset_live(self) -> None:
+        self._live_recent.clear()
         if self._live_tracker is not None and self._live_tracker.crops():
             self._live_send_crops()
         if self._live_dreamer is not None:
