@@ -301,6 +301,7 @@ export function livePanel(ctx: Context): Panel {
       lastLatency = now - flight.t;
       meter.record(now, lastLatency);
       hud.show(meter, now, state);
+      hud.el.dataset.window = String(pump.window); // frames allowed in flight now
     }));
     if (next) draw(next, mine);
     else send();
