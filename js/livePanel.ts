@@ -114,6 +114,7 @@ export function livePanel(ctx: Context): Panel {
       track.addEventListener("ended", () => mine === session && end("The camera was disconnected or taken by another app: press Start again"));
     }
     grabber = new FrameGrabber(inputSize());
+    hud.el.dataset.size = String(grabber.size);
     view.dataset.source = "camera";
     meter.reset();
     pump.reset(performance.now());
@@ -152,6 +153,14 @@ export function livePanel(ctx: Context): Panel {
       console.debug("cnnwidget: could not send", err);
       return false;
     }
+  }
+
+  /** The kernel asks for frames of side `size` (adapted to its time per frame): grab at that side from now on. */
+  function resize(size: unknown): void {
+    if (!grabber || typeof size !== "number" || !Number.isInteger(size) || size === grabber.size) return;
+    if (size < MIN_FRAME_SIDE || size > MAX_FRAME_SIDE) return;
+    grabber = new FrameGrabber(size);
+    hud.el.dataset.size = String(size);
   }
 
   function inputSize(): number {
@@ -218,6 +227,7 @@ export function livePanel(ctx: Context): Panel {
   function draw({ flight, payload: { content, payload } }: Answer<LiveAnswer>, mine: number): void {
     if (mine !== session) return;
     view.dataset.mode = content.mode;
+    resize(content.size);
     if (content.mode === "dream") {
       leaveMaps();
       void showDream(payload, mine).then(() => drawn(flight, mine));
