@@ -68,7 +68,8 @@ def report(r: dict, command: str, where: str) -> str:
         f"- Torch threads: {r['maps_kernel'].get('live_threads')} on the kernel's live thread "
         f"({r['maps_kernel'].get('threads')} on its main thread); Playwright "
         f"{'attached' if r['attached'] else 'disconnected'} while measuring",
-        f"- Live maps, resnet18 layer3, 224 px, {m['seconds']} s: **{m['fps']} fps** "
+        f"- Live maps, resnet18 layer3, {r['maps_kernel'].get('side')} px at the end (adaptive side, "
+        f"live_options size {r['maps_kernel'].get('size_option')}), {m['seconds']} s: **{m['fps']} fps** "
         f"({ok(m['fps'] >= GOALS['maps_fps'])} >= 25), **p50 latency {m['latency_p50_ms']} ms** "
         f"({ok(m['latency_p50_ms'] is not None and m['latency_p50_ms'] <= p50_goal)} <= {p50_goal:g}); "
         f"kernel time per frame p50 {r['maps_kernel'].get('kernel_ms_p50')} ms; "
@@ -92,6 +93,7 @@ def main() -> None:
     parser.add_argument("--live-threads", type=int, default=None,
                         help="live_options['threads'] of the explorer (default: 'auto')")
     parser.add_argument("--precision", default=None, help="live_options['precision'] (default: 'auto')")
+    parser.add_argument("--size", type=int, default=None, help="live_options['size']: a fixed frame side (default: 'auto')")
     parser.add_argument("--attached", action="store_true",
                         help="keep Playwright attached while measuring (it then costs Chromium CPU per frame)")
     parser.add_argument("--rtt-ms", type=float, default=0.0,
@@ -101,7 +103,7 @@ def main() -> None:
     parser.add_argument("--record", action="store_true", help="append the figures to benchmarks/RESULTS.md")
     args = parser.parse_args()
     where = machine()
-    options = {k: v for k, v in (("threads", args.live_threads), ("precision", args.precision)) if v is not None}
+    options = {k: v for k, v in (("threads", args.live_threads), ("precision", args.precision), ("size", args.size)) if v is not None}
     kernel_env = {"ATEN_CPU_CAPABILITY": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2"} if args.avx2 else None
     result = run(args.seconds, args.warmup, args.threads, not args.attached, options, args.rtt_ms, kernel_env)
     command = ".venv/bin/python benchmarks/bench_live.py " + " ".join(a for a in sys.argv[1:] if a != "--record")
