@@ -51,7 +51,7 @@ BROWSER_MESSAGES = {
 
 # Messages from the kernel to the browser.
 MAXIMIZE_PROGRESS = "maximize_progress"  # content: {job, unit, status, step, steps, value}; buffers: [PNG]
-LIVE_RESULT = "live_result"  # content: {id, t, mode, layer, channels?, height?, width?, kernel_ms, stats}; buffers: [grid | dream JPEG, frame JPEG?]
+LIVE_RESULT = "live_result"  # content: {id, t, mode, layer, channels?, height?, width?, kernel_ms, size, stats}; buffers: [grid | dream JPEG, frame JPEG?]
 DREAM_PROGRESS = "dream_progress"  # content: {job, status, octave, octaves}; buffers: [PNG]
 # ATLAS_IMAGE (the answer): content: {layer, channel, found, value?, steps?}; buffers: [PNG] when found
 
