@@ -55,6 +55,12 @@ def cpu(run: dict) -> str:
             f"; total {total:.1f} ms, so at most {2000 / max(total, 1e-6):.1f} fps on two idle cores")
 
 
+def side_text(kernel: dict) -> str:
+    """The frame side of a run: the fixed live_options size, or the adaptive side at the end."""
+    fixed = kernel.get("size_option")
+    return f"{fixed} px (fixed)" if fixed not in (None, "auto") else f"{kernel.get('side')} px at the end (adaptive side)"
+
+
 def report(r: dict, command: str, where: str) -> str:
     m, d = r["maps"], r["dream"]
     rtt = r.get("rtt_ms", 0.0)
@@ -68,8 +74,7 @@ def report(r: dict, command: str, where: str) -> str:
         f"- Torch threads: {r['maps_kernel'].get('live_threads')} on the kernel's live thread "
         f"({r['maps_kernel'].get('threads')} on its main thread); Playwright "
         f"{'attached' if r['attached'] else 'disconnected'} while measuring",
-        f"- Live maps, resnet18 layer3, {r['maps_kernel'].get('side')} px at the end (adaptive side, "
-        f"live_options size {r['maps_kernel'].get('size_option')}), {m['seconds']} s: **{m['fps']} fps** "
+        f"- Live maps, resnet18 layer3, {side_text(r['maps_kernel'])}, {m['seconds']} s: **{m['fps']} fps** "
         f"({ok(m['fps'] >= GOALS['maps_fps'])} >= 25), **p50 latency {m['latency_p50_ms']} ms** "
         f"({ok(m['latency_p50_ms'] is not None and m['latency_p50_ms'] <= p50_goal)} <= {p50_goal:g}); "
         f"kernel time per frame p50 {r['maps_kernel'].get('kernel_ms_p50')} ms; "
