@@ -312,6 +312,7 @@ export function livePanel(ctx: Context): Panel {
       meter.record(now, lastLatency);
       hud.show(meter, now, state);
       hud.el.dataset.window = String(pump.window); // frames allowed in flight now
+      hud.el.dataset.rttMs = (flight.rttMs ?? 0).toFixed(1); // this frame's send-to-answer time
     }));
     if (next) draw(next, mine);
     else send();
