@@ -25,6 +25,7 @@ sys.path.insert(0, str(REPO))
 import nbformat  # noqa: E402
 
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, KERNELSPEC, LAB_SETTINGS  # noqa: E402
+from tests.e2e.delay_proxy import DelayProxy  # noqa: E402
 
 CAMERA_FPS = 30
 """Frame rate of the fake camera, as a typical webcam's. Chromium's fake device runs at 20 fps
@@ -195,12 +196,16 @@ class LiveSession:
 
 @contextmanager
 def live_session(layer: str = "layer3", setup: str = "", kernel_threads: int | None = None, headless: bool = True,
-                 detached: bool = False, live_options: dict | None = None):
+                 kernel_env: dict | None = None,
+                 detached: bool = False, live_options: dict | None = None, rtt_ms: float = 0.0):
     """JupyterLab + Chromium with the explorer shown; yields a :class:`LiveSession`.
 
     ``setup`` is extra Python run in the first cell before the explorer is made; ``live_options``
     are set on the explorer; ``detached``: measure with Playwright disconnected (LiveSession.detach);
-    ``kernel_threads`` sets OMP_NUM_THREADS for the kernel (None: leave torch's default).
+    ``kernel_threads`` sets OMP_NUM_THREADS for the kernel (None: leave torch's default);
+    ``rtt_ms`` > 0 puts Chromium behind a TCP proxy that delays each chunk by half of it each way
+    (``tests/e2e/delay_proxy.py``): a remote kernel. ``kernel_env`` adds variables to the kernel's
+    environment (e.g. ``ATEN_CPU_CAPABILITY=avx2``).
     """
     from playwright.sync_api import sync_playwright
 
@@ -217,6 +222,7 @@ def live_session(layer: str = "layer3", setup: str = "", kernel_threads: int | N
                    JUPYTER_PLATFORM_DIRS="1", IPYTHONDIR=str(home / "ipython"))
         if kernel_threads:
             env["OMP_NUM_THREADS"] = str(kernel_threads)
+        env.update(kernel_env or {})
         import socket
 
         with socket.socket() as s:
@@ -244,22 +250,24 @@ def live_session(layer: str = "layer3", setup: str = "", kernel_threads: int | N
                 "import json, os, torch, torchvision\nfrom cnnwidget import CNNExplorer\n" + setup +
                 f"\ntorch.manual_seed(0)\nex = CNNExplorer(torchvision.models.resnet18(), layer={layer!r}, auto_maximize=False)\n"
                 f"ex.live_options = {live_options or {}!r}\nex",
-                "import psutil\nprint(json.dumps({**ex.live_stats, 'rss_mb': psutil.Process().memory_info().rss / 2**20, "
-                "'threads': torch.get_num_threads(), 'live_threads': ex._live_worker.threads, 'pid': os.getpid()}))",
+                "import psutil\nfrom cnnwidget.engine.precision import resolve_precision\nprint(json.dumps({**ex.live_stats, 'rss_mb': psutil.Process().memory_info().rss / 2**20, "
+                "'threads': torch.get_num_threads(), 'live_threads': ex._live_worker.threads, 'pid': os.getpid(), 'cpu_capability': torch.backends.cpu.get_cpu_capability(), 'side': ex._live_side.side, 'size_option': ex.live_options['size'], "
+                "'precision': resolve_precision(ex.live_options['precision'], torch.device('cpu'))}))",
             ]
             nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells],
                                           metadata={"kernelspec": KERNELSPEC, "language_info": {"name": "python"}})
             nbformat.write(nb, root / "live_bench.ipynb")
-            with sync_playwright() as p:
+            with DelayProxy(port, rtt_ms) as proxy, sync_playwright() as p:
+                page_url = (proxy.url if rtt_ms > 0 else url) + "/lab/tree/live_bench.ipynb?reset"
                 reattach = None
                 if detached:
-                    reattach, page, chromium = _own_chromium(p, base, f"{url}/lab/tree/live_bench.ipynb?reset", headless)
+                    reattach, page, chromium = _own_chromium(p, base, page_url, headless)
                     browser = None
                 else:
                     browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=headless, args=BROWSER_ARGS)
                     context = browser.new_context(permissions=["camera"], viewport={"width": 1400, "height": 1000})
                     page = context.new_page()
-                    page.goto(f"{url}/lab/tree/live_bench.ipynb?reset")
+                    page.goto(page_url)
                 page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=120_000)
                 _wait_kernel_idle(url, "live_bench.ipynb")
                 session = LiveSession(page, url, root, "live_bench.ipynb", reattach)

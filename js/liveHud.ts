@@ -1,5 +1,6 @@
 // The live HUD (data-testid="live-stats"): frames per second, camera-to-screen latency and the
-// frame count, as visible text and as data-fps / data-latency-ms / data-frames attributes.
+// frame count, as visible text and as data-fps / data-latency-ms / data-frames attributes; the
+// side of the frames in use (data-size, set by livePanel.ts) and the frames allowed in flight (data-window).
 import { h } from "./dom";
 
 /** Frame rate over the last `windowMs` and the median latency of the last `keep` frames. */
@@ -62,8 +63,9 @@ export function liveHud() {
       if (now - textAt < TEXT_EVERY_MS && state === textState) return; // text repaints cost a layout
       textAt = now;
       textState = state;
+      const size = el.dataset.size ? ` · ${el.dataset.size} px` : ""; // the side of the frames sent (live.size)
       el.textContent = `${fps.toFixed(1)} fps · ${latency === null ? "–" : Math.round(latency)} ms · ` +
-        `${meter.frames} frames${state === "live" ? "" : ` · ${state}`}`;
+        `${meter.frames} frames${size}${state === "live" ? "" : ` · ${state}`}`;
     },
   };
 }

@@ -2,14 +2,15 @@
 // DeepDream (`live_mode`), freeze a frame as the input image, and see the result on the video
 // (data-testid="live-view"): the selected unit's map laid over it, or the dreamed frame. Each
 // frame's centre square, at the model's input size, goes to the kernel as a `frame` message
-// with RGBA bytes; one frame is in flight at a time (framePump.ts). In maps mode the activation
+// with RGBA bytes; a few frames may be in flight (framePump.ts: a window that adapts to the
+// measured round trip, answers drawn in order, stale ones dropped). In maps mode the activation
 // grid is redrawn from each answer (ctx.showLiveGrid) without touching the `grid` trait.
 // Frames pushed from Python (`ex.feed`, answers with `frame_included`) are shown the same way,
 // with the frame itself in place of the video, while the camera is not streaming.
 // Also: the HUD (liveHud.ts), the live options (liveOptions.ts) and the strip of the selected unit's top-activating crops.
 import { lut } from "./colormap";
 import { Disposer, fmt, h, listen, setOptions } from "./dom";
-import { FramePump, type Flight } from "./framePump";
+import { FramePump, type Answer, type Flight } from "./framePump";
 import { LiveMeter, liveHud } from "./liveHud";
 import { liveOptions } from "./liveOptions";
 import { paintTile } from "./paint";
@@ -19,11 +20,21 @@ import { CameraError, FrameGrabber, openCamera, stopStream } from "./webcam";
 
 /** Give up on a frame's answer after this long and send the next one. */
 const ANSWER_TIMEOUT_MS = 3000;
+/** Most frames in flight (a remote kernel needs more than one to beat one frame per round trip). */
+const MAX_IN_FLIGHT = 4;
+/** The window of frames in flight shrinks whenever a round trip takes longer than this. */
+const LATENCY_CAP_MS = 400;
 /** No answer at all for this long while streaming: the kernel is gone or stuck; stop the camera. */
 const KERNEL_SILENT_MS = 30_000;
 /** Without a new camera frame for this long, send the current picture anyway. */
 const FRAME_WAIT_MS = 150;
 const OVERLAY_SIDE = 320;
+
+/** A `live_result` waiting in the pump to be drawn. */
+interface LiveAnswer {
+  content: any;
+  payload: Uint8Array;
+}
 
 type State = "off" | "starting" | "live" | "paused" | "ended" | "error";
 
@@ -56,7 +67,7 @@ export function livePanel(ctx: Context): Panel {
   const el = h("div", { class: "cnnx-live", "data-testid": "live-panel", "data-state": "off" },
     h("div", { class: "cnnx-row" }, start, stop, mode, freeze), options.el, view, crops);
 
-  const pump = new FramePump(ANSWER_TIMEOUT_MS);
+  const pump = new FramePump<LiveAnswer>({ maxWindow: MAX_IN_FLIGHT, timeoutMs: ANSWER_TIMEOUT_MS, latencyCapMs: LATENCY_CAP_MS });
   const meter = new LiveMeter();
   const small = document.createElement("canvas");
   let state: State = "off";
@@ -64,7 +75,6 @@ export function livePanel(ctx: Context): Panel {
   let grabber: FrameGrabber | null = null;
   let latestFrame = 0, latestAt = 0, sentFrame = -1;
   let lastLatency: number | undefined;
-  let freezing = false;
   let lastGrid: Grid | null = null;
   let waitTimer = 0;
   let cropsUrl = "";
@@ -104,13 +114,13 @@ export function livePanel(ctx: Context): Panel {
       track.addEventListener("ended", () => mine === session && end("The camera was disconnected or taken by another app: press Start again"));
     }
     grabber = new FrameGrabber(inputSize());
+    hud.el.dataset.size = String(grabber.size);
     view.dataset.source = "camera";
     meter.reset();
     pump.reset(performance.now());
     latestFrame = 0;
     sentFrame = -1;
     lastLatency = undefined;
-    freezing = false;
     setState(document.visibilityState === "hidden" ? "paused" : "live");
     watchFrames(mine);
     send();
@@ -129,7 +139,6 @@ export function livePanel(ctx: Context): Panel {
     if (why) ctx.reportError(why);
     video.pause();
     pump.reset(performance.now());
-    freezing = false;
     lastGrid = null;
     overlay.getContext("2d")?.clearRect(0, 0, OVERLAY_SIDE, OVERLAY_SIDE);
     ctx.showLiveGrid(null);
@@ -144,6 +153,14 @@ export function livePanel(ctx: Context): Panel {
       console.debug("cnnwidget: could not send", err);
       return false;
     }
+  }
+
+  /** The kernel asks for frames of side `size` (adapted to its time per frame): grab at that side from now on. */
+  function resize(size: unknown): void {
+    if (!grabber || typeof size !== "number" || !Number.isInteger(size) || size === grabber.size) return;
+    if (size < MIN_FRAME_SIDE || size > MAX_FRAME_SIDE) return;
+    grabber = new FrameGrabber(size);
+    hud.el.dataset.size = String(size);
   }
 
   function inputSize(): number {
@@ -168,18 +185,18 @@ export function livePanel(ctx: Context): Panel {
     v.requestVideoFrameCallback(onFrame);
   }
 
-  /** Send the newest camera frame if nothing is in flight. */
+  /** Send the newest camera frame, if it is new and the pump has room for it. */
   function send(): void {
     window.clearTimeout(waitTimer);
-    if (state !== "live" || freezing || !grabber) return;
+    if (state !== "live" || !grabber) return;
     const now = performance.now();
-    if (!pump.ready(now)) {
-      waitTimer = window.setTimeout(send, pump.waitLeft(now) + 1); // the answer may be lost
-      return;
-    }
     const hasRvfc = "requestVideoFrameCallback" in video;
     if (hasRvfc && latestFrame === sentFrame) {
       waitTimer = window.setTimeout(() => { sentFrame = -1; send(); }, FRAME_WAIT_MS);
+      return;
+    }
+    if (!pump.ready(now)) {
+      waitTimer = window.setTimeout(send, pump.waitLeft(now) + 1); // an answer may be lost
       return;
     }
     const pixels = grabber.grab(video);
@@ -201,17 +218,22 @@ export function livePanel(ctx: Context): Panel {
   function onMessage(content: any, buffers?: (DataView | ArrayBuffer)[]): void {
     if (content?.type !== LIVE_RESULT) return;
     if (content.frame_included) return showFed(content, buffers ?? []);
-    const flight = pump.answer(content.id, performance.now());
-    if (!flight) return;
-    const mine = session;
-    const payload = asBytes(buffers?.[0]);
+    const kernelMs = typeof content.kernel_ms === "number" ? content.kernel_ms : undefined;
+    const got = pump.answer(content.id, performance.now(), { content, payload: asBytes(buffers?.[0]) }, kernelMs);
+    if (got) draw(got, session);
+  }
+
+  /** Draw one answer; the next waiting one (the pump keeps the newest) follows when it is drawn. */
+  function draw({ flight, payload: { content, payload } }: Answer<LiveAnswer>, mine: number): void {
+    if (mine !== session) return;
     view.dataset.mode = content.mode;
+    resize(content.size);
     if (content.mode === "dream") {
       leaveMaps();
       void showDream(payload, mine).then(() => drawn(flight, mine));
       return;
     }
-    if (mine === session && state !== "ended") showGrid(content, payload);
+    if (state !== "ended") showGrid(content, payload);
     queueMicrotask(() => drawn(flight, mine)); // after index.ts has repainted the grid
   }
 
@@ -277,21 +299,23 @@ export function livePanel(ctx: Context): Panel {
   }
 
   /**
-   * The answer to `flight` is drawn: send the next frame (or freeze) at once, and measure the
-   * latency when the browser has painted it (the task after the next animation frame).
+   * The answer to `flight` is drawn: draw the next waiting answer or send the next frame at once,
+   * and measure the latency when the browser has painted it (the task after the next animation frame).
    */
   function drawn(flight: Flight, mine: number): void {
-    pump.done(flight);
     if (mine !== session) return;
+    const next = pump.done(flight);
     requestAnimationFrame(() => afterPaint(() => {
       if (mine !== session) return;
       const now = performance.now();
       lastLatency = now - flight.t;
       meter.record(now, lastLatency);
       hud.show(meter, now, state);
+      hud.el.dataset.window = String(pump.window); // frames allowed in flight now
+      hud.el.dataset.rttMs = (flight.rttMs ?? 0).toFixed(1); // this frame's send-to-answer time
     }));
-    if (freezing) return doFreeze();
-    send();
+    if (next) draw(next, mine);
+    else send();
   }
 
   function drawOverlay(): void {
@@ -317,14 +341,10 @@ export function livePanel(ctx: Context): Panel {
       return;
     }
     if (state !== "live" && state !== "paused") return;
-    freezing = true; // no new frame goes out; the one in flight (if any) finishes first
-    freeze.disabled = true;
-    if (pump.ready(performance.now())) doFreeze();
-  }
-
-  function doFreeze(): void {
-    freezing = false;
-    trySend({ type: FREEZE }); // the kernel's last frame is the one on screen
+    // The frame on screen, not the kernel's latest: with frames in flight the kernel may have
+    // computed newer ones the user never saw. Answers still on their way are ignored.
+    const seen = pump.drawnId;
+    trySend(seen > 0 ? { type: FREEZE, id: seen } : { type: FREEZE });
     end();
   }
 

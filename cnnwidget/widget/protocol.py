@@ -34,7 +34,7 @@ MAXIMIZE = "maximize"  # content: {layer, channel}
 CANCEL = "cancel"  # content: {}
 DREAM = "dream"  # content: {}
 FRAME = "frame"  # content: {id, width, height, t, latency_ms?}; buffers: [RGBA uint8 H*W*4]
-FREEZE = "freeze"  # content: {}
+FREEZE = "freeze"  # content: {id?}: the frame the browser shows (default: the last one)
 LIVE_STOP = "live_stop"  # content: {}
 ATLAS_IMAGE = "atlas_image"  # content: {layer, channel}; answered by the kernel message of the same type
 TRANSPORT = "transport"  # content: {probe?: true} with buffers [TRANSPORT_PROBE], or {encoding: "buffers" | "base64"}
@@ -60,7 +60,7 @@ BROWSER_MESSAGES = {
 
 # Messages from the kernel to the browser.
 MAXIMIZE_PROGRESS = "maximize_progress"  # content: {job, unit, status, step, steps, value}; buffers: [PNG]
-LIVE_RESULT = "live_result"  # content: {id, t, mode, layer, channels?, height?, width?, kernel_ms, stats}; buffers: [grid | dream JPEG, frame JPEG?]
+LIVE_RESULT = "live_result"  # content: {id, t, mode, layer, channels?, height?, width?, kernel_ms, size, stats}; buffers: [grid | dream JPEG, frame JPEG?]
 DREAM_PROGRESS = "dream_progress"  # content: {job, status, octave, octaves}; buffers: [PNG]
 # ATLAS_IMAGE (the answer): content: {layer, channel, found, value?, steps?}; buffers: [PNG] when found
 

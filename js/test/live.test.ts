@@ -1,33 +1,6 @@
-import { FramePump } from "../framePump";
 import { LiveMeter } from "../liveHud";
 import { cameraErrorMessage, centreSquare } from "../webcam";
 import { check, close, equal } from "./check";
-
-check("one frame in flight: the next goes only after the answer was drawn", () => {
-  const pump = new FramePump(3000);
-  equal(pump.ready(0), true, "ready at start");
-  const a = pump.send(0, 0, "maps");
-  equal(pump.ready(10), false, "busy while in flight");
-  equal(pump.answer(a.id + 1, 20), null, "an answer to another frame is ignored");
-  const got = pump.answer(a.id, 30);
-  equal(got?.id, a.id, "its own answer");
-  equal(pump.ready(31), false, "still busy while drawing");
-  equal(pump.answer(a.id, 32), null, "a duplicate answer is ignored");
-  pump.done(a);
-  equal(pump.ready(40), true, "ready once drawn");
-  equal(pump.send(40, 40, "maps").id, a.id + 1, "ids increase");
-});
-
-check("a lost answer times out and a late one is then ignored", () => {
-  const pump = new FramePump(3000);
-  const a = pump.send(0, 0, "maps");
-  equal(pump.waitLeft(1000), 2000, "time left");
-  equal(pump.ready(2999), false, "not yet");
-  equal(pump.ready(3000), true, "timed out");
-  const b = pump.send(3000, 3000, "maps");
-  equal(pump.answer(a.id, 3100), null, "late answer to the lost frame");
-  equal(pump.answer(b.id, 3200)?.id, b.id, "the current frame's answer");
-});
 
 check("meter: fps over the window, median latency, stall gives 0 fps", () => {
   const m = new LiveMeter(2000, 5);

@@ -163,6 +163,24 @@ def test_freeze_makes_the_last_frame_the_input_and_top_crops_follow_the_unit(exp
     assert np.abs(frozen - moving_frame(3)).mean() < 3
 
 
+def test_freeze_with_an_id_takes_the_frame_the_browser_shows_not_a_newer_one_in_flight(explorer):
+    for i in range(5):
+        deliver(explorer, *frame_message(moving_frame(i), 10 + i))
+    deliver(explorer, {"type": "freeze", "id": 11}, [])  # frames 12..14 were still in flight when the user froze
+    frozen = np.asarray(explorer.input_image).astype(int)
+    assert np.abs(frozen - moving_frame(1)).mean() < 3
+    assert np.abs(frozen - moving_frame(4)).mean() > 10
+    deliver(explorer, {"type": "freeze", "id": 99}, [])  # not kept: the last frame, as without an id
+    assert np.abs(np.asarray(explorer.input_image).astype(int) - moving_frame(4)).mean() < 3
+
+
+def test_frames_answer_in_order_when_several_are_in_flight(explorer):
+    for i in range(4):  # the browser sends without waiting; each handler returns once its answer left
+        explorer._on_browser_message(explorer, *frame_message(moving_frame(i), 20 + i))
+    assert explorer._live_worker.wait_idle(timeout=60)
+    assert [c["id"] for c, _ in explorer.sent if c["type"] == protocol.LIVE_RESULT] == [20, 21, 22, 23]
+
+
 def test_feed_from_python_accepts_opencv_bgr_frames(explorer, model):
     explorer.live_options = {"precision": "float32"}
     rgb = moving_frame(5)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from concurrent.futures import wait
 
 import numpy as np
@@ -18,6 +19,7 @@ from ...engine.precision import PRECISIONS
 from ...engine.preprocessing import Preprocess, input_tensor
 from ...engine.receptive_field import receptive_field
 from ...engine.top_crops import TopCrops
+from .adaptive_size import AdaptiveSide
 from .stats import LiveStats
 from .worker import LiveWorker, default_threads
 from ..option_checks import check_whole_numbers
@@ -26,6 +28,10 @@ from .quiet_frames import quiet_frames, release
 
 TOP_CROPS_EVERY_S = 0.5
 """The strip of top crops is re-sent at most this often."""
+
+RECENT_FRAMES = 16
+"""Frames kept by id, so that ``freeze`` can take the one the browser shows while newer ones are in
+flight (the browser keeps at most 4 in flight, ``js/livePanel.ts``)."""
 
 HANDLER_WAIT_S = 1.0
 """How long a frame message's handler waits for the answer to go out (see ``_live_on_frame``)."""
@@ -39,6 +45,7 @@ LIVE_OPTIONS = OptionSet("live", (
     Option("top_k", "int", 9, "top crops", low=1, high=64),
     Option("precision", "other", "auto"),
     Option("threads", "other", "auto"),
+    Option("size", "other", "auto"),
 ), prefix="live_options ")
 """The widget's live options (the ``live_options`` trait), declared once."""
 
@@ -52,7 +59,9 @@ class LiveFeature(FeatureHost):
         help="dream_steps (gradient steps per dreamed frame), dream_lr (step size), carry (weight of the "
         "previous dream, 0..<1), top_k (top crops kept), precision ('auto': bfloat16 where the CPU/GPU "
         "has it natively, else 'float32'; or 'float32' / 'bfloat16'), threads (torch threads of the live "
-        "thread: 'auto' is 1 on machines with up to 4 cores, where the browser needs the others).",
+        "thread: 'auto' is 1 on machines with up to 4 cores, where the browser needs the others), size (side in "
+        "px of the frames in maps mode: 'auto' adapts it to the kernel's time per frame, from the model's input "
+        "size down to 96 px; or a fixed side, 16..1024).",
     ).tag(sync=True)
     top_crops = traitlets.Bytes(b"", help="JPEG strip of the selected unit's top-K crops seen so far, strongest first.").tag(sync=True)
     top_crops_meta = traitlets.Dict(help="{unit, values, tile} describing `top_crops`.").tag(sync=True)
@@ -65,6 +74,8 @@ class LiveFeature(FeatureHost):
             raise ValueError(f"live_options precision must be one of {PRECISIONS}; got {opts['precision']!r}")
         if opts["threads"] != "auto":
             check_whole_numbers(opts, {"threads": (1, 256)}, "live_options ")
+        if opts["size"] != "auto":
+            check_whole_numbers(opts, {"size": (16, protocol.MAX_FRAME_SIDE)}, "live_options ")
         return opts
 
     @traitlets.observe("live_options")
@@ -82,11 +93,13 @@ class LiveFeature(FeatureHost):
         self._live_dreamer_key: tuple = ()
         self._live_tracker: TopCrops | None = None
         self._live_last_frame: np.ndarray | None = None
+        self._live_recent: OrderedDict[int, np.ndarray] = OrderedDict()
         self._live_crops_sent = 0.0
         self.input_size = self._preprocess.size if isinstance(self._preprocess, Preprocess) else 224
+        self._live_side = AdaptiveSide(self.input_size)
         self._live_worker = LiveWorker(on_error=self._show_error, threads=self._live_threads())
         self._handlers[protocol.FRAME] = self._live_on_frame
-        self._handlers[protocol.FREEZE] = lambda m: self._live_worker.submit(self.freeze)
+        self._handlers[protocol.FREEZE] = lambda m: self._live_worker.submit(lambda: self._live_freeze(m.content.get("id")))
         self._handlers[protocol.LIVE_STOP] = lambda m: self._live_worker.submit(self._reset_live)
         self.on_select(lambda unit: self._live_reset_tracker())
         comm = getattr(self, "comm", None)
@@ -136,6 +149,13 @@ class LiveFeature(FeatureHost):
 
     # ----- internals ----------------------------------------------------------------------------
 
+    def _live_freeze(self, frame_id) -> None:
+        """Freeze the browser's frame ``frame_id`` (the one on its screen), else the last frame."""
+        rgb = self._live_recent.get(frame_id) if isinstance(frame_id, int) and not isinstance(frame_id, bool) else None
+        if rgb is None:
+            return self.freeze()
+        self.set_image(Image.fromarray(rgb), name="frozen frame")
+
     def _live_on_frame(self, message: protocol.Message) -> None:
         c = message.content
         rgba = np.frombuffer(message.buffers[0], dtype=np.uint8).reshape(c["height"], c["width"], 4)
@@ -156,6 +176,10 @@ class LiveFeature(FeatureHost):
     def _live_process(self, rgb: np.ndarray, *, frame_id: int, t: float, latency, echo_frame: bool = False) -> dict:
         start = time.perf_counter()
         self._live_last_frame = rgb
+        if frame_id >= 0:
+            self._live_recent[frame_id] = rgb
+            while len(self._live_recent) > RECENT_FRAMES:
+                self._live_recent.popitem(last=False)
         content = {"type": protocol.LIVE_RESULT, "id": frame_id, "t": t, "mode": self.live_mode, "layer": self.layer}
         buffers: list[bytes] = []
         if self.live_mode == "dream":
@@ -170,22 +194,36 @@ class LiveFeature(FeatureHost):
             buffers.append(payload)
             result = {"activations": acts}
             self._live_offer_crop(rgb, acts)
+        kernel_ms = (time.perf_counter() - start) * 1000
+        content["size"] = self._live_next_side(rgb, kernel_ms, echo_frame)
         if echo_frame:
             content["frame_included"] = True
             buffers.append(protocol.encode_jpeg(Image.fromarray(rgb), quality=85))
-        kernel_ms = (time.perf_counter() - start) * 1000
         self._live_figures.record(kernel_ms, latency)
         content["kernel_ms"] = round(kernel_ms, 2)
         content["stats"] = self._live_figures.snapshot()
         self.send(content, buffers=buffers)
         return result
 
+    def _live_next_side(self, rgb: np.ndarray, kernel_ms: float, fed: bool) -> int:
+        """The side the browser should send its next frames at: the fixed ``live_options["size"]``, the
+        model's input size in dream mode, else the adaptive side (``adaptive_size.py``)."""
+        fixed = self.live_options["size"]
+        if fixed != "auto":
+            return int(fixed)
+        if self.live_mode == "dream":
+            return self.input_size
+        if fed or rgb.shape[0] != rgb.shape[1]:
+            return self._live_side.side
+        return self._live_side.record(rgb.shape[0], kernel_ms)
+
     def _live_crop(self, pil: Image.Image) -> Image.Image:
         size = self._preprocess.size if isinstance(self._preprocess, Preprocess) else 224
         return Preprocess(size=size).crop(pil)
 
     def _live_tensor(self, rgb: np.ndarray) -> torch.Tensor:
-        if isinstance(self._preprocess, Preprocess) and rgb.shape[0] == rgb.shape[1] == self._preprocess.size:
+        if isinstance(self._preprocess, Preprocess) and rgb.shape[0] == rgb.shape[1]:
+            # Any square side as sent (the adaptive side may be below the model's input size).
             # (1, H, W, 3) viewed as (1, 3, H, W): channels-last with canonical strides, no copy.
             pixels = torch.from_numpy(np.array(rgb))[None].permute(0, 3, 1, 2).float() / 255.0
             x = self._preprocess.normalize(pixels)
@@ -232,6 +270,7 @@ class LiveFeature(FeatureHost):
         self._live_tracker = None
 
     def _reset_live(self) -> None:
+        self._live_recent.clear()
         if self._live_tracker is not None and self._live_tracker.crops():
             self._live_send_crops()
         if self._live_dreamer is not None:

@@ -12,8 +12,12 @@ Why a thread of its own:
 * Frames, stops and freezes run one after another, so the live state (top crops, the
   previous dream, the statistics) is only ever touched by this thread.
 
-A frame that has not started when a newer one arrives is dropped (newest wins); the
-browser sends one frame at a time, so this only happens to a client that does not wait.
+A frame that has not started when a newer one arrives is dropped (newest wins) and gets no
+answer. Frames run in the order they came, so answers go out in increasing frame ids: the
+browser, which keeps a few frames in flight (``js/framePump.ts``), takes an answer to frame k
+as the end of every older frame still in flight. The kernel's message handler waits for each
+frame's answer (up to 1 s, ``feature.py``), so normally no frame queues here and none is
+dropped; a slower frame lets the next one queue, and only then can one be dropped.
 The thread ends after ``IDLE_EXIT_S`` without work and starts again with the next call, so
 a stopped stream leaves no thread behind.
 """
