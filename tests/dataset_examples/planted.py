@@ -48,7 +48,7 @@ class PlantedNet(nn.Module):
             self.conv.bias.zero_()
             tent = torch.tensor([1.0, 2, 3, 2, 1])
             self.blur.weight.copy_((torch.outer(tent, tent) / 81)[None, None].expand(4, 1, 5, 5))  # peaked: one argmax
-            self.head.weight.normal_()
+            self.head.weight.copy_(torch.linspace(-1, 1, 8).view(2, 4))  # the same in every process
             self.head.bias.zero_()
         self.cnnwidget_preprocess = Preprocess(size=SIZE, mean=(0.0, 0.0, 0.0), std=(1.0, 1.0, 1.0))
 
