@@ -18,6 +18,7 @@ from .models import WeightsUnavailableError, load_model
 
 from .engine import Maximizer, deepdream, maximize, objectives
 from .atlas import atlas  # the function; its modules stay importable as cnnwidget.atlas.<module>
+from .dataset_examples import Example, ExampleIndex, dataset_examples  # likewise cnnwidget.dataset_examples.<module>
 
 __all__ = [
     "CNNExplorer",
@@ -37,6 +38,9 @@ __all__ = [
     "maximize",
     "objectives",
     "atlas",
+    "dataset_examples",
+    "Example",
+    "ExampleIndex",
 ]
 
 __version__ = "0.1.0"
