@@ -6,6 +6,7 @@
     cnnwidget dream photo.jpg -o dream.png --model resnet18 --layer layer3
     cnnwidget gallery resnet18 layer3.1 -o grid.png --units 0:64
     cnnwidget atlas resnet50 --layers layer3,layer4 --out atlas-r50 [--ray]
+    cnnwidget examples resnet50 photos/ --layers layer3,layer4 --k 9 --out ex-r50 [--ray]
 
 MODEL is anything :func:`cnnwidget.models.load_model` reads: a torchvision
 name (``resnet18``), ``timm:NAME``, ``package.module:attr``, a ``.pt`` file, or
@@ -237,6 +238,9 @@ def _parser() -> argparse.ArgumentParser:
     from .atlas.cli import add_parser as add_atlas_parser  # cnnwidget atlas: see cnnwidget/atlas/cli.py
 
     add_atlas_parser(sub)
+    from .dataset_examples.cli import add_parser as add_examples_parser  # cnnwidget examples
+
+    add_examples_parser(sub)
     return parser
 
 
