@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from typing import Callable, Sequence
 
@@ -132,12 +133,8 @@ def _resolve_executor(executor: str) -> str:
         import_ray()  # fail before any work, with the install hint
         return "ray"
     if executor == "auto":
-        try:
-            import ray
-
-            return "ray" if ray.is_initialized() else "local"
-        except ImportError:
-            return "local"
+        ray = sys.modules.get("ray")  # not imported: not initialized either (and importing it costs seconds)
+        return "ray" if ray is not None and ray.is_initialized() else "local"
     return "local"
 
 

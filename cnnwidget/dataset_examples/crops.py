@@ -9,14 +9,14 @@ clipped to it, cut out and saved as a JPEG whose longest side is at most ``crop`
 
 from __future__ import annotations
 
-import io
 import json
+import os
 from collections import defaultdict
 
 import numpy as np
 import torch
 
-from ..atlas.store import atomic_write, layer_dir
+from ..atlas.store import TMP_PREFIX
 from ..engine.receptive_field import receptive_field
 from .decode import SkipImage
 from .partial import NO_ITEM, LayerPartial
@@ -42,9 +42,10 @@ class _Pictures(torch.utils.data.Dataset):
             return item, None, None
 
 
-def crop_file(layer: str, channel: int, kind: str, rank: int) -> str:
-    """Where the crop of one example lives, relative to the index directory."""
-    return f"crops/{layer_dir(layer)}/{int(channel)}/{kind}-{int(rank)}.jpg"
+def crop_file(item: int, box: tuple[int, int, int, int]) -> str:
+    """Where the crop of ``box`` in picture ``item`` lives, relative to the index directory. Crops are named
+    by picture and box, so units that peak at the same place of the same picture share one file."""
+    return f"crops/{int(item)}/{'-'.join(str(int(v)) for v in box)}.jpg"
 
 
 def finalize(store, merged: dict[str, LayerPartial], source, transform, model, layer_info: dict,
@@ -66,6 +67,7 @@ def finalize(store, merged: dict[str, LayerPartial], source, transform, model, l
                                          collate_fn=_same)
     rows = []
     for item, picture, label in loader:
+        written: set[str] = set()
         path = source.path(item)
         whole = None
         if picture is not None and path is None:
@@ -81,10 +83,12 @@ def finalize(store, merged: dict[str, LayerPartial], source, transform, model, l
                 width, height = picture.size
                 geometry = Geometry.of(transform, picture.size, size)
                 box = geometry.box(peak_centre(pos, (h, w), size), sides[name], picture.size)
-                crop_name = crop_file(name, c, kind, rank)
-                piece = picture.crop(box)
-                piece.thumbnail((crop, crop))
-                _save_jpeg(store.root / crop_name, piece)
+                crop_name = crop_file(item, box)
+                if crop_name not in written:
+                    piece = picture.crop(box)
+                    piece.thumbnail((crop, crop))
+                    _save_jpeg(store.root / crop_name, piece)
+                    written.add(crop_name)
             rows.append((name, c, kind, rank, score, item, path, label, y, x, h, w, *box, width, height,
                          crop_name, whole))
     units = []
@@ -105,10 +109,16 @@ def layer_facts(model, infos: dict, size: tuple[int, int]) -> dict:
 
 
 def _save_jpeg(path, picture) -> None:
+    """Write through a temporary name and a rename (whole or absent), without an fsync per crop: the index
+    is marked complete only after every crop is written, and a rerun of an incomplete index rewrites them."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    buf = io.BytesIO()
-    picture.save(buf, "JPEG", quality=90)
-    atomic_write(path, buf.getvalue())
+    tmp = path.with_name(f"{TMP_PREFIX}{os.getpid()}-{path.name}")
+    try:
+        picture.save(tmp, "JPEG", quality=90)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 __all__ = ["WHOLE_SIDE", "crop_file", "finalize", "layer_facts"]

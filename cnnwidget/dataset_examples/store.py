@@ -3,8 +3,8 @@
 Layout::
 
     OUT/examples.sqlite                       the tables below
-    OUT/crops/<layer>/<channel>/top-<rank>.jpg      the receptive-field crop of each example
-    OUT/crops/<layer>/<channel>/bottom-<rank>.jpg   (with lowest=True)
+    OUT/crops/<item>/<left>-<top>-<right>-<bottom>.jpg   receptive-field crops (one per picture and box,
+                                              shared by the units that peak there)
     OUT/images/<item>.jpg                     whole pictures of examples that have no file (in-memory sources)
 
 Tables (``examples`` and ``units`` are the ones to read)::
