@@ -42,7 +42,7 @@ def run(args) -> None:
         args.model, args.layers, args.out, units=args.units, steps=args.steps, size=args.size,
         batch=args.batch, seed=args.seed, param=args.param, precision=args.precision, weights=weights,
         executor="ray" if args.ray else "local", address=None if args.ray in (None, "auto") else args.ray,
-        workers=args.workers, threads=args.threads, progress=not args.quiet,
+        workers=args.workers, threads=args.threads, progress=not args.quiet, examples=args.examples,
     )
     print(result, file=sys.stderr)
 
@@ -83,6 +83,8 @@ def _arguments(p: argparse.ArgumentParser) -> None:
                    help="run on Ray: the cluster at ADDRESS, or (no ADDRESS) this machine's cluster or a local Ray")
     p.add_argument("--workers", type=int, default=None, help="local processes (default: one per core; 0: this process)")
     p.add_argument("--threads", type=_positive, default=None, help="torch threads per local process (default: cores/workers)")
+    p.add_argument("--examples", default=None, metavar="DIR",
+                   help="a `cnnwidget examples` directory of the same model: index.html shows each unit's top crops")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
 
