@@ -1,0 +1,89 @@
+"""Dataset examples in the explorer: the selected unit's top crops from the user's own images.
+
+``CNNExplorer(model, examples=DIR_or_index)`` reads an index made by
+:func:`cnnwidget.dataset_examples`. Whenever a unit is selected, the trait
+``unit_examples`` carries its top crops (best first) with their scores, and a small
+copy of each whole picture, which the panel shows on hover. Units of layers the
+index lacks get an empty trait, and the panel hides.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import warnings
+
+import traitlets
+from PIL import Image
+
+WHOLE_SIDE = 320
+"""Longest side of the whole pictures sent for hover."""
+
+
+class ExamplesFeature(traitlets.HasTraits):
+    """Dataset examples beside the selected unit (mixed into :class:`~cnnwidget.CNNExplorer`)."""
+
+    unit_examples = traitlets.Dict(
+        help="The selected unit's dataset examples: {layer, channel, examples: [{rank, score, label, name, "
+             "crop, whole}]} with JPEG data URLs, best first ({} without an index or for a layer it lacks)."
+    ).tag(sync=True)
+    examples_layers = traitlets.List(traitlets.Unicode(), help="Layers the examples index covers.").tag(sync=True)
+
+    def _init_examples(self, examples) -> None:
+        self._examples_index = None
+        if examples is not None:
+            self.use_examples(examples)
+
+    def use_examples(self, examples) -> None:
+        """Show dataset examples from ``examples`` (a directory or an :class:`~cnnwidget.ExampleIndex`; ``None`` to stop)."""
+        from ..dataset_examples import ExampleIndex
+
+        if examples is None:
+            self._examples_index, self.examples_layers, self.unit_examples = None, [], {}
+            return
+        index = examples if isinstance(examples, ExampleIndex) else ExampleIndex.open(examples)
+        names = {name for name, _ in self.model.named_modules()}
+        unknown = sorted(set(index.layers) - names)
+        if unknown:
+            warnings.warn(f"the dataset examples at {index.root} have layers this model lacks "
+                          f"({', '.join(unknown)}); they were made for {index.settings.get('model')!r}", stacklevel=3)
+        self._examples_index = index
+        self.examples_layers = [name for name in index.layers if name in names]
+        self._show_examples(tuple(self.selected))
+
+    @traitlets.observe("selected")
+    def _examples_follow_selection(self, change) -> None:
+        if getattr(self, "_examples_index", None) is not None:
+            self._show_examples(tuple(change["new"]))
+
+    def _show_examples(self, selected: tuple) -> None:
+        index = self._examples_index
+        if len(selected) != 2 or selected[0] not in self.examples_layers:
+            self.unit_examples = {}
+            return
+        layer, channel = selected[0], int(selected[1])
+        if not 0 <= channel < index.layers[layer]["channels"]:
+            self.unit_examples = {}
+            return
+        shown = []
+        for example in index.top(layer, channel):
+            crop = example.crop
+            if crop is None:
+                continue
+            whole = example.image()
+            if whole is not None:
+                whole.thumbnail((WHOLE_SIDE, WHOLE_SIDE))
+            shown.append({"rank": example.rank, "score": example.score, "label": example.label,
+                          "name": example.path or f"item {example.item}", "box": list(example.box or ()),
+                          "size": list(example.size or ()), "crop": _data_url(crop),
+                          "whole": _data_url(whole) if whole is not None else ""})
+        self.unit_examples = {"layer": layer, "channel": channel, "examples": shown}
+
+
+def _data_url(picture: Image.Image) -> str:
+    buf = io.BytesIO()
+    picture.convert("RGB").save(buf, "JPEG", quality=85)
+    return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode()
+
+
+__all__ = ["ExamplesFeature", "WHOLE_SIDE"]
