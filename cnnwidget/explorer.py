@@ -22,6 +22,7 @@ from .default_image import default_image, sample_names, sample_path
 from .features.atlas import AtlasFeature
 from .features.attribution import AttributionFeature
 from .features.dream import DreamFeature
+from .features.examples import ExamplesFeature
 from .features.live import LiveFeature
 from .features.maximize import MaximizeFeature
 from .jobs import JobRunner
@@ -29,7 +30,7 @@ from .jobs import JobRunner
 STATIC = pathlib.Path(__file__).parent / "static"
 
 
-class CNNExplorer(AtlasFeature, MaximizeFeature, DreamFeature, AttributionFeature, LiveFeature, anywidget.AnyWidget):
+class CNNExplorer(ExamplesFeature, AtlasFeature, MaximizeFeature, DreamFeature, AttributionFeature, LiveFeature, anywidget.AnyWidget):
     """Interactive activation explorer for a PyTorch CNN.
 
     Args:
@@ -43,6 +44,8 @@ class CNNExplorer(AtlasFeature, MaximizeFeature, DreamFeature, AttributionFeatur
             for the model's own preprocessing (ImageNet 224 px by default).
         atlas: a directory made by :func:`cnnwidget.atlas`: its pictures show on hover
             and, on click, at once instead of a live maximization.
+        examples: a directory (or :class:`~cnnwidget.ExampleIndex`) made by
+            :func:`cnnwidget.dataset_examples`: the selected unit's top crops show beside it.
 
     Example:
         >>> ex = CNNExplorer(torchvision.models.resnet18())   # doctest: +SKIP
@@ -64,7 +67,8 @@ class CNNExplorer(AtlasFeature, MaximizeFeature, DreamFeature, AttributionFeatur
     samples = traitlets.List(traitlets.Unicode(), help="Names of the bundled sample photos.").tag(sync=True)
     error = traitlets.Unicode("", help="Last error message shown in the widget ('' when none).").tag(sync=True)
 
-    def __init__(self, model, image=None, layer: str | None = None, preprocess=None, atlas=None, **kwargs) -> None:
+    def __init__(self, model, image=None, layer: str | None = None, preprocess=None, atlas=None, examples=None,
+                 **kwargs) -> None:
         super().__init__(**kwargs)
         self.model = _as_model(model)
         self._preprocess = resolve_preprocess(preprocess, self.model)
@@ -80,6 +84,7 @@ class CNNExplorer(AtlasFeature, MaximizeFeature, DreamFeature, AttributionFeatur
         self._init_live()
         self._init_dream()
         self._init_atlas(atlas)
+        self._init_examples(examples)
         self.samples = sample_names()
         self.on_msg(self._on_browser_message)
         self._set_image(image if image is not None else default_image(), name=_name_of(image))

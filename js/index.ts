@@ -8,6 +8,7 @@ import { attributionPanel } from "./attributionPanel";
 import { Disposer, h } from "./dom";
 import { dreamPanel } from "./dreamPanel";
 import { errorBanner } from "./errorBanner";
+import { examplesPanel } from "./examplesPanel";
 import { gridControls } from "./gridControls";
 import { inputPanel } from "./inputPanel";
 import { layerPicker } from "./layerPicker";
@@ -25,7 +26,8 @@ type PanelFactory = (ctx: Context) => Panel;
 /** Panels of the left column (the network side), top to bottom. */
 export const LEFT: PanelFactory[] = [layerPicker, gridControls, activationGrid, dreamPanel];
 /** Panels of the right column (the picture side), top to bottom. */
-export const RIGHT: PanelFactory[] = [inputPanel, livePanel, unitDetail, attributionPanel, maximizePanel, maximizeOptions, atlasHover];
+export const RIGHT: PanelFactory[] = [inputPanel, livePanel, unitDetail, examplesPanel, attributionPanel, maximizePanel, maximizeOptions,
+  atlasHover];
 
 /** Every synced trait a panel may react to. */
 export const TRAITS = [
@@ -34,6 +36,7 @@ export const TRAITS = [
   "live_mode", "live_options", "top_crops", "top_crops_meta", "input_size",
   "maximize_options", "maximize_state", "maximized_image", "neuron", "auto_maximize",
   "show_attribution", "attribution", "attribution_meta", "dream_options", "dream_state", "dream_image",
+  "unit_examples",
 ];
 
 function render({ model, el }: { model: WidgetModel; el: HTMLElement }): () => void {
