@@ -1,7 +1,8 @@
 // Dataset examples (data-testid="dataset-examples"): the selected unit's top crops from the
 // user's own images (trait `unit_examples`, made by cnnwidget.dataset_examples), strongest first,
 // each with its score underneath, read like the live top crops. Hovering a crop shows the whole
-// picture with the receptive-field box drawn on it (data-testid="example-whole").
+// picture with the receptive-field box drawn on it (data-testid="example-whole") and the unit's
+// map over the picture as the model sees it (data-testid="example-map").
 import { Disposer, fmt, h, listen } from "./dom";
 import type { Context, Panel } from "./types";
 
@@ -14,6 +15,7 @@ interface Shown {
   size: number[];
   crop: string;
   whole: string;
+  map: string;
 }
 
 const TILE = 56;
@@ -25,13 +27,15 @@ export function examplesPanel(ctx: Context): Panel {
   const caption = h("div", { class: "cnnx-caption", "data-testid": "dataset-examples-caption" });
   const strip = h("div", { class: "cnnx-examples" });
   const wholeImg = h("img", { alt: "whole picture", "data-testid": "example-whole-image" });
+  const mapImg = h("img", { alt: "the unit's map", "data-testid": "example-map", width: WHOLE / 2, height: WHOLE / 2 });
   const frame = h("div", { class: "cnnx-example-box" });
   const wholeCaption = h("div", { class: "cnnx-caption" });
   const whole = h("div", {
     "data-testid": "example-whole", role: "tooltip", hidden: true,
     style: "position:fixed;z-index:1000;pointer-events:none;background:#fff;border:1px solid #bbb;" +
       "border-radius:4px;padding:4px;box-shadow:0 2px 8px rgba(0,0,0,.2)",
-  }, h("div", { style: "position:relative;line-height:0" }, wholeImg, frame), wholeCaption);
+  }, h("div", { style: "display:flex;gap:4px;align-items:flex-start" },
+    h("div", { style: "position:relative;line-height:0" }, wholeImg, frame), mapImg), wholeCaption);
   const el = h("div", { class: "cnnx-cropbox", "data-testid": "dataset-examples", hidden: true },
     caption, strip, whole);
 
@@ -45,10 +49,12 @@ export function examplesPanel(ctx: Context): Panel {
     const [l, t, r, b] = example.box;
     frame.style.cssText = `position:absolute;border:2px solid #e33;left:${l * scale}px;top:${t * scale}px;` +
       `width:${(r - l) * scale}px;height:${(b - t) * scale}px;box-sizing:border-box`;
+    mapImg.hidden = !example.map;
+    if (example.map) mapImg.src = example.map;
     wholeCaption.textContent = `#${example.rank + 1} · ${fmt(example.score)} · ${example.name}` +
       (example.label ? ` (${example.label})` : "");
     const box = tile.getBoundingClientRect();
-    whole.style.left = `${Math.max(0, box.left - WHOLE - 16)}px`;
+    whole.style.left = `${Math.max(0, box.left - WHOLE * 1.5 - 24)}px`;
     whole.style.top = `${Math.max(0, Math.min(box.top, window.innerHeight - WHOLE - 40))}px`;
     whole.dataset.rank = String(example.rank);
     whole.hidden = false;

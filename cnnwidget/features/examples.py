@@ -2,8 +2,9 @@
 
 ``CNNExplorer(model, examples=DIR_or_index)`` reads an index made by
 :func:`cnnwidget.dataset_examples`. Whenever a unit is selected, the trait
-``unit_examples`` carries its top crops (best first) with their scores, and a small
-copy of each whole picture, which the panel shows on hover. Units of layers the
+``unit_examples`` carries its top crops (best first) with their scores, a small
+copy of each whole picture, and the unit's map over the picture as the model sees it
+(all on one colour scale), which the panel shows on hover. Units of layers the
 index lacks get an empty trait, and the panel hides.
 """
 
@@ -65,19 +66,53 @@ class ExamplesFeature(traitlets.HasTraits):
         if not 0 <= channel < index.layers[layer]["channels"]:
             self.unit_examples = {}
             return
-        shown = []
+        shown, pictures = [], []
         for example in index.top(layer, channel):
             crop = example.crop
             if crop is None:
                 continue
             whole = example.image()
+            pictures.append(whole)
+            thumb = None
             if whole is not None:
-                whole.thumbnail((WHOLE_SIDE, WHOLE_SIDE))
+                thumb = whole.copy()
+                thumb.thumbnail((WHOLE_SIDE, WHOLE_SIDE))
             shown.append({"rank": example.rank, "score": example.score, "label": example.label,
                           "name": example.path or f"item {example.item}", "box": list(example.box or ()),
                           "size": list(example.size or ()), "crop": _data_url(crop),
-                          "whole": _data_url(whole) if whole is not None else ""})
+                          "whole": _data_url(thumb) if thumb is not None else "", "map": ""})
+        for entry, overlay in zip(shown, self._unit_maps(layer, channel, pictures)):
+            entry["map"] = overlay
         self.unit_examples = {"layer": layer, "channel": channel, "examples": shown}
+
+    def _unit_maps(self, layer: str, channel: int, pictures: list) -> list[str]:
+        """The unit's map over each picture as the model sees it (one batched forward pass; one colour
+        scale for all, 0 to the highest value), as JPEG data URLs; "" for a picture that is gone."""
+        import cv2
+        import numpy as np
+        import torch
+
+        from ..engine.activations import layer_outputs
+        from ..engine.preprocessing import display_crop, input_tensor
+
+        present = [p for p in pictures if p is not None]
+        if not present:
+            return ["" for _ in pictures]
+        x = torch.cat([input_tensor(p, self._preprocess) for p in present])
+        maps = layer_outputs(self.model, x, [layer])[layer][:, channel].float().cpu().numpy()
+        top = max(float(maps.max()), 1e-12)
+        overlays = iter(maps)
+        out = []
+        for picture in pictures:
+            if picture is None:
+                out.append("")
+                continue
+            view = np.asarray(display_crop(picture, self._preprocess).convert("RGB"))
+            level = np.clip(next(overlays) / top, 0, 1)
+            heat = cv2.applyColorMap((level * 255).astype(np.uint8), cv2.COLORMAP_VIRIDIS)[..., ::-1]
+            heat = cv2.resize(heat, (view.shape[1], view.shape[0]), interpolation=cv2.INTER_NEAREST)
+            out.append(_data_url(Image.fromarray((0.45 * view + 0.55 * heat).astype(np.uint8))))
+        return out
 
 
 def _data_url(picture: Image.Image) -> str:

@@ -32,6 +32,12 @@ def test_selecting_a_unit_shows_its_examples_best_first(planted_index, planted):
     crop = np.asarray(_picture(shown["examples"][0]["crop"]).convert("RGB")).astype(int)
     assert crop[crop.shape[0] // 2, crop.shape[1] // 2, 0] > 200  # the planted red
     assert max(_picture(shown["examples"][0]["whole"]).size) <= 320
+    # The unit's map over the model's view: brightest (yellow in viridis) where the red patch is.
+    overlay = np.asarray(_picture(shown["examples"][0]["map"]).convert("RGB")).astype(int)
+    assert overlay.shape[:2] == (64, 64)
+    patch = overlay[..., 0] > 200  # red picture under a high (yellow) map
+    assert patch.sum() >= 16
+    assert overlay[..., 1][patch].mean() > overlay[..., 1][~patch].mean() + 40  # viridis' green rises with the map
     ex.selected = ()
     assert ex.unit_examples == {}
     ex.use_examples(None)

@@ -68,5 +68,6 @@ def test_hover_shows_the_whole_picture_with_the_box(nb):
     expect(whole).to_have_attribute("data-rank", "1")
     size = page.get_by_test_id("example-whole-image").evaluate("img => [img.naturalWidth, img.naturalHeight]")
     assert min(size) >= 64  # the whole picture, not the crop
+    expect(page.get_by_test_id("example-map")).to_be_visible()
     page.mouse.move(0, 0)
     expect(whole).to_be_hidden()
