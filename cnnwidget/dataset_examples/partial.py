@@ -85,13 +85,20 @@ class LayerPartial:
         part = cls.empty(channels, k, lowest)
         if n == 0:
             return part
+        items = items.astype(np.int64)
+        if n > 1 and np.any(np.diff(items) < 0):  # ties go to the lower item: order the rows by item first
+            order = np.argsort(items, kind="stable")
+            maxima, positions, items = maxima[order], positions[order], items[order]
         scores = np.ascontiguousarray(maxima.T)
-        ids = np.broadcast_to(items.astype(np.int64)[None, :], scores.shape)
         pos = np.ascontiguousarray(positions.T.astype(np.int32))
-        batch = Ranked(scores, ids, pos)
-        part.top = part.top.merged(batch, k, False)
+        ids = np.broadcast_to(items[None, :], scores.shape)
+        # One stable sort of the batch (rows already in item order) instead of a merge with the empty list.
+        part.top = part.top.merged(_best(scores, ids, pos, k, False), k, False) if n < k else _best(
+            scores, ids, pos, k, False)
         if lowest:
-            part.bottom = part.bottom.merged(Ranked(np.where(np.isfinite(scores), scores, np.inf), ids, pos), k, True)
+            low = np.where(np.isfinite(scores), scores, np.inf)
+            part.bottom = part.bottom.merged(_best(low, ids, pos, k, True), k, True) if n < k else _best(
+                low, ids, pos, k, True)
         finite = np.where(np.isfinite(maxima), maxima, 0.0)
         part.count = n
         part.total = finite.astype(np.float64).sum(0)
@@ -132,6 +139,12 @@ class LayerPartial:
             bottom = Ranked(z["bottom_score"], z["bottom_item"], z["bottom_pos"]) if "bottom_score" in z else None
             return cls(int(z["k"]), Ranked(z["top_score"], z["top_item"], z["top_pos"]), bottom, int(z["count"]),
                        z["total"], z["high"], z["low"], z["fires"], z["hist"])
+
+
+def _best(scores: np.ndarray, ids: np.ndarray, pos: np.ndarray, k: int, lowest: bool) -> Ranked:
+    """The ``k`` best columns per row, by score then by column order (the rows' items ascend)."""
+    order = np.argsort(scores if lowest else -scores, axis=1, kind="stable")[:, :k]
+    return Ranked(*(np.take_along_axis(a, order, 1) for a in (scores, ids, pos)))
 
 
 def merge_all(partials) -> dict[str, LayerPartial] | None:
