@@ -8,6 +8,7 @@ import { attributionPanel } from "./attributionPanel";
 import { Disposer, h } from "./dom";
 import { dreamPanel } from "./dreamPanel";
 import { errorBanner } from "./errorBanner";
+import { examplesPanel } from "./examplesPanel";
 import { gridControls } from "./gridControls";
 import { inputPanel } from "./inputPanel";
 import { layerPicker } from "./layerPicker";
@@ -25,7 +26,8 @@ type PanelFactory = (ctx: Context) => Panel;
 /** Panels of the left column (the network side), top to bottom. */
 export const LEFT: PanelFactory[] = [layerPicker, gridControls, activationGrid, dreamPanel];
 /** Panels of the right column (the picture side), top to bottom. */
-export const RIGHT: PanelFactory[] = [inputPanel, livePanel, unitDetail, attributionPanel, maximizePanel, maximizeOptions, atlasHover];
+export const RIGHT: PanelFactory[] = [inputPanel, livePanel, unitDetail, examplesPanel, attributionPanel, maximizePanel, maximizeOptions,
+  atlasHover];
 
 /**
  * Every synced trait, one key per member of `Traits` (types.ts): leaving one out, or naming one
@@ -37,7 +39,7 @@ const TRAIT_KEYS: { [K in keyof Traits]: true } = {
   live_mode: true, live_options: true, top_crops: true, top_crops_meta: true, input_size: true,
   maximize_options: true, maximize_state: true, maximized_image: true, neuron: true, auto_maximize: true,
   show_attribution: true, attribution: true, attribution_meta: true, dream_options: true, dream_state: true,
-  dream_image: true, atlas_units: true, option_specs: true,
+  dream_image: true, atlas_units: true, option_specs: true, unit_examples: true, examples_layers: true,
 };
 
 /** Every synced trait a panel may react to. */
