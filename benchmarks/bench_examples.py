@@ -4,6 +4,7 @@ Run::
 
     .venv/bin/python benchmarks/bench_examples.py                      # 192 JPEGs, resnet50 layer3+layer4, batch 32
     .venv/bin/python benchmarks/bench_examples.py --images 96 --model resnet18 --no-ray --no-record
+    .venv/bin/python benchmarks/bench_examples.py --images 64 --model resnet18 --interleave 2   # same-load ratios
 
 Every configuration runs in a fresh process on the same folder of generated JPEGs
 (640x480, quality 90, random smooth colour fields), with random weights (seed 0):
@@ -18,6 +19,10 @@ Every configuration runs in a fresh process on the same folder of generated JPEG
   the end-to-end wall time (model loading, receptive fields, crops) is given beside it.
 * ray: the same with ``executor="ray"`` on a local Ray (``num_cpus=4`` logical CPUs so
   that 2 model actors and the decoding tasks fit on the 2 cores), 2 actors.
+
+With ``--interleave N`` the bare loops and the local scan alternate N times in one process, so
+that each ratio compares runs under the same machine load (a shared machine's load swings the
+separate-process figures by more than the 15 % being measured).
 
 Peak RSS is ``ru_maxrss`` of the process (the decoding workers and Ray's processes not included).
 """
@@ -60,49 +65,79 @@ def build(model_name: str):
     return getattr(torchvision.models, model_name)(weights=None).eval()
 
 
-def one(args) -> dict:
+def bare_loops(model, tensors, batch: int, last_layer: str) -> dict:
+    """images/s of the bare loop over ``tensors``: whole model, and stopped at ``last_layer``."""
     import torch
 
+    batches = list(tensors.split(batch))
+    modules = dict(model.named_modules())
+
+    class Stop(Exception):
+        pass
+
+    def stop(*_):
+        raise Stop
+
+    result = {}
+    for name, hooked in (("full", False), ("to_layer", True)):
+        handle = modules[last_layer].register_forward_hook(stop) if hooked else None
+        with torch.no_grad():
+            try:
+                model(batches[0])  # warm-up
+            except Stop:
+                pass
+            start = time.perf_counter()
+            for x in batches:
+                try:
+                    model(x)
+                except Stop:
+                    pass
+            seconds = time.perf_counter() - start
+        if handle is not None:
+            handle.remove()
+        result[f"{name}_ips"] = len(tensors) / seconds
+    return result
+
+
+def decoded(src: str):
+    import torch
+
+    from cnnwidget.dataset_examples.loader import PreparedItems
+    from cnnwidget.dataset_examples.sources import ImageSource
+    from cnnwidget.engine.preprocessing import Preprocess
+
+    source = ImageSource.of(src)
+    items = PreparedItems(source, Preprocess())
+    return torch.stack([items[i][1] for i in range(len(source))])
+
+
+def interleaved(args) -> dict:
+    """Rounds of (bare loops, local scan) in one process, so both see the same machine load."""
+    from cnnwidget.dataset_examples import dataset_examples
+
+    model = build(args.model)
+    layers = args.layers.split(",")
+    tensors = decoded(args.src)
+    rounds = []
+    for r in range(args.interleave):
+        bare = bare_loops(model, tensors, args.batch, layers[-1])
+        index = dataset_examples(model, args.src, layers, k=9, out=f"{args.out}-{r}", batch=args.batch,
+                                 executor="local", progress=False)
+        run = index.report.runs[-1]
+        local = index.report.images / run["seconds"]
+        rounds.append({**bare, "local_ips": local, "ratio": local / max(bare["full_ips"], bare["to_layer_ips"]),
+                       "load": os.getloadavg()[0]})
+    return {"rounds": rounds, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def one(args) -> dict:
     from cnnwidget.dataset_examples import dataset_examples
 
     model = build(args.model)
     layers = args.layers.split(",")
     if args.one == "bare":
-        from cnnwidget.dataset_examples.loader import PreparedItems
-        from cnnwidget.dataset_examples.sources import ImageSource
-        from cnnwidget.engine.preprocessing import Preprocess
-
-        source = ImageSource.of(args.src)
-        items = PreparedItems(source, Preprocess())
-        tensors = torch.stack([items[i][1] for i in range(len(source))])
-        batches = list(tensors.split(args.batch))
-        modules = dict(model.named_modules())
-
-        class Stop(Exception):
-            pass
-
-        def stop(*_):
-            raise Stop
-
-        result = {}
-        for name, hooked in (("full", False), ("to_layer", True)):
-            handle = modules[layers[-1]].register_forward_hook(stop) if hooked else None
-            with torch.no_grad():
-                try:
-                    model(batches[0])  # warm-up
-                except Stop:
-                    pass
-                start = time.perf_counter()
-                for x in batches:
-                    try:
-                        model(x)
-                    except Stop:
-                        pass
-                seconds = time.perf_counter() - start
-            if handle is not None:
-                handle.remove()
-            result[f"{name}_ips"] = len(tensors) / seconds
-        result["images"] = len(tensors)
+        tensors = decoded(args.src)
+        result = {**bare_loops(model, tensors, args.batch, layers[-1]), "images": len(tensors)}
     else:
         if args.one == "ray":
             import ray
@@ -137,12 +172,29 @@ def main() -> None:
     p.add_argument("--batch", type=int, default=32)
     p.add_argument("--no-ray", action="store_true")
     p.add_argument("--no-record", action="store_true")
+    p.add_argument("--interleave", type=int, default=0,
+                   help="instead: N rounds of (bare loops, local scan) in one process; ratios per round")
     p.add_argument("--one", default=None, help=argparse.SUPPRESS)
     p.add_argument("--src", default=None, help=argparse.SUPPRESS)
     p.add_argument("--out", default=None, help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.one:
-        print(json.dumps(one(args)))
+        print(json.dumps(interleaved(args) if args.one == "interleaved" else one(args)))
+        return
+    if args.interleave:
+        with tempfile.TemporaryDirectory() as tmp:
+            tmp = Path(tmp)
+            make_folder(tmp / "src", args.images)
+            cmd = [sys.executable, __file__, "--one", "interleaved", "--src", str(tmp / "src"), "--out",
+                   str(tmp / "out"), "--model", args.model, "--layers", args.layers, "--batch", str(args.batch),
+                   "--interleave", str(args.interleave)]
+            done = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
+            if done.returncode:
+                raise SystemExit(done.stderr[-3000:])
+            figures = json.loads(done.stdout.strip().splitlines()[-1])
+        print(json.dumps(figures, indent=1))
+        if not args.no_record:
+            record_interleaved(args, figures)
         return
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -186,6 +238,29 @@ def record(args, figures: dict, peer: float) -> None:
               "to the deepest layer, top-k) / peer.", ""]
     if not RESULTS.exists():
         RESULTS.write_text("# Benchmark results\n")
+    with open(RESULTS, "a") as out:
+        out.write("\n".join(lines))
+
+
+def record_interleaved(args, figures: dict) -> None:
+    command = "benchmarks/bench_examples.py " + " ".join(sys.argv[1:])
+    lines = [
+        "",
+        f"## bench_examples --interleave — bare loop and scan alternating in one process — {dt.date.today().isoformat()}",
+        "",
+        f"Machine: {os.cpu_count()}-core AMD EPYC (AVX-512, avx512_bf16), no GPU, shared with other work; "
+        f"Python {platform.python_version()}.",
+        f"Command: `.venv/bin/python {command}`",
+        f"{args.images} JPEGs 640x480, {args.model} (random weights) {args.layers}, batch {args.batch}, k 9, 224 px.",
+        "",
+        "| round | bare full img/s | bare to layer img/s | local scan img/s | ratio | load (1 min) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for i, r in enumerate(figures["rounds"]):
+        lines.append(f"| {i} | {r['full_ips']:.2f} | {r['to_layer_ips']:.2f} | {r['local_ips']:.2f} | "
+                     f"**{r['ratio']:.2f}** | {r['load']:.1f} |")
+    ratios = sorted(r["ratio"] for r in figures["rounds"])
+    lines += ["", f"Median ratio {ratios[len(ratios) // 2]:.2f}; peak RSS {figures['peak_rss_mb']:.0f} MB.", ""]
     with open(RESULTS, "a") as out:
         out.write("\n".join(lines))
 
