@@ -19,6 +19,7 @@ from .models import WeightsUnavailableError, load_model
 from .engine import Maximizer, accentuate, deepdream, maximize, objectives
 from . import atlas  # the subpackage (cnnwidget.atlas.store ...); callable until 0.2, deprecated
 from .atlas import build_atlas
+from .dataset_examples import Example, ExampleIndex, dataset_examples  # its modules: cnnwidget.dataset_examples.<module>
 
 __all__ = [
     "CNNExplorer",
@@ -40,6 +41,9 @@ __all__ = [
     "objectives",
     "atlas",
     "build_atlas",
+    "dataset_examples",
+    "Example",
+    "ExampleIndex",
 ]
 
 from .version import __version__  # noqa: E402

@@ -10,6 +10,7 @@ import { attributionPanel } from "./attributionPanel";
 import { Disposer, h } from "./dom";
 import { dreamPanel } from "./dreamPanel";
 import { errorBanner } from "./errorBanner";
+import { examplesPanel } from "./examplesPanel";
 import { gridControls } from "./gridControls";
 import { inputPanel } from "./inputPanel";
 import { explorerKeys } from "./keyboard";
@@ -38,7 +39,7 @@ export const REGIONS = {
   /** Stage, first column: the input picture (the live view takes its place) over the unit's map. */
   picture: [inputPanel, livePanel, unitDetail],
   /** Stage, second column: what the unit wants to see, Grad-CAM, the atlas. */
-  unit: [maximizePanel, attributionPanel, atlasHover],
+  unit: [maximizePanel, examplesPanel, attributionPanel, atlasHover],
 } as const;
 
 /**
@@ -51,7 +52,7 @@ const TRAIT_KEYS: { [K in keyof Traits]: true } = {
   live_mode: true, live_options: true, top_crops: true, top_crops_meta: true, input_size: true,
   maximize_options: true, maximize_state: true, maximized_image: true, neuron: true, auto_maximize: true,
   show_attribution: true, attribution: true, attribution_meta: true, dream_options: true, dream_state: true,
-  dream_image: true, atlas_units: true, option_specs: true,
+  dream_image: true, atlas_units: true, option_specs: true, unit_examples: true, examples_layers: true,
 };
 
 /** Every synced trait a panel may react to. */

@@ -56,7 +56,31 @@ export interface Traits {
   dream_state: Record<string, unknown>;
   dream_image: TraitBytes;
   atlas_units: Record<string, number[]>;
+  unit_examples: UnitExamples | Record<string, never>;
+  examples_layers: string[];
   option_specs: Record<"maximize" | "dream" | "live", import("./optionForm").OptionSpec[]>;
+}
+
+/** One dataset example of the `unit_examples` trait (pictures are JPEG data URLs; `map` "" when absent). */
+export interface DatasetExample {
+  rank: number;
+  score: number;
+  label: string | null;
+  name: string;
+  /** The receptive-field box on the original picture: [left, top, right, bottom]. */
+  box: number[];
+  /** The original picture's [width, height]. */
+  size: number[];
+  crop: string;
+  whole: string;
+  map: string;
+}
+
+/** The `unit_examples` trait: the selected unit's dataset examples, best first ({} when none). */
+export interface UnitExamples {
+  layer: string;
+  channel: number;
+  examples: DatasetExample[];
 }
 
 /** The `grid_meta` trait. */

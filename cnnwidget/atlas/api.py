@@ -69,6 +69,7 @@ def build_atlas(
     threads: int | None = None,
     progress: bool = True,
     callback: Callable[[dict], None] | None = None,
+    examples=None,
 ) -> AtlasResult:
     """Maximize every unit of ``layers`` and save one PNG each, ``atlas.json`` and ``index.html`` in ``out``.
 
@@ -105,6 +106,8 @@ def build_atlas(
         progress: show a tqdm bar (units done of units to do).
         callback: ``callback(record)`` after each unit is saved; an exception it raises
             (e.g. ``KeyboardInterrupt``) stops the run, keeping what is saved.
+        examples: a :func:`cnnwidget.dataset_examples` directory (or index) of the same model;
+            ``index.html`` then shows each unit's top crops beside its picture.
 
     Returns:
         An :class:`AtlasResult`; ``print`` it for a summary.
@@ -141,6 +144,11 @@ def build_atlas(
     header = {**source.to_json(), "settings": settings.to_json(),
               "layers": {name: {"channels": channels[name]} for name in names}}
     store = AtlasStore.create_or_resume(out, header)
+    if examples is not None:
+        from ..dataset_examples import ExampleIndex
+
+        index = examples if isinstance(examples, ExampleIndex) else ExampleIndex.open(examples)  # fails early
+        store.header["examples"] = str(Path(index.root).resolve())
     # Tasks are cut from all wanted units, as in an uninterrupted run, so that each unit is
     # computed in the same batch whenever it is computed; a task with any unit missing reruns
     # whole and only its missing units are saved.

@@ -27,9 +27,17 @@ figcaption{font-size:11px;color:#444;display:flex;justify-content:space-between;
 """
 
 
-def write_index(store: AtlasStore) -> Path:
-    """Write ``index.html`` into the atlas directory (atomically) and return its path."""
+def write_index(store: AtlasStore, examples=None) -> Path:
+    """Write ``index.html`` into the atlas directory (atomically) and return its path.
+
+    ``examples``: a dataset-examples directory or :class:`~cnnwidget.dataset_examples.ExampleIndex`
+    (default: the one recorded in the atlas's header); each unit then shows its top crops under its picture.
+    """
     header = store.header
+    index = _examples(examples if examples is not None else header.get("examples"))
+    if index is not None:  # imported here: the atlas does not need the dataset-examples room otherwise
+        from ..dataset_examples.html_strip import STRIP_CSS as _STRIP_CSS
+        from ..dataset_examples.html_strip import unit_strip
     settings = header.get("settings", {})
     units = store.units()
     declared = header.get("layers", {})
@@ -39,7 +47,7 @@ def write_index(store: AtlasStore) -> Path:
         "<!doctype html>",
         '<html lang="en"><head><meta charset="utf-8">',
         f"<title>Atlas of {escape(str(header.get('model')))}</title>",
-        f"<style>{_CSS}</style></head><body>",
+        f"<style>{_CSS}{_STRIP_CSS if index else ''}</style></head><body>",
         f"<h1>Atlas of {escape(str(header.get('model')))}</h1>",
         f'<p class="meta" data-testid="atlas-meta">weights {escape(str(header.get("weights")))} · '
         f"{settings.get('steps')} steps · {settings.get('size')} px · seed {settings.get('seed')} · "
@@ -61,13 +69,21 @@ def write_index(store: AtlasStore) -> Path:
                 f'<figure data-channel="{channel}"><img loading="lazy" src="{src}" '
                 f'alt="{escape(name, quote=True)} unit {channel}" width="{settings.get("size")}" '
                 f'height="{settings.get("size")}"><figcaption><b>#{channel}</b><span>{value:.3g}</span>'
-                "</figcaption></figure>"
+                f"</figcaption>{unit_strip(index, name, channel, store.root) if index else ''}</figure>"
             )
         parts.append("</div></section>")
     parts.append("</body></html>\n")
     path = store.root / INDEX
     atomic_write(path, "\n".join(parts).encode())
     return path
+
+
+def _examples(examples):
+    if examples is None:
+        return None
+    from ..dataset_examples import ExampleIndex
+
+    return examples if isinstance(examples, ExampleIndex) else ExampleIndex.open(examples)
 
 
 def _anchor(layer: str) -> str:

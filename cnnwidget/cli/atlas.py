@@ -5,6 +5,7 @@
     cnnwidget atlas resnet50 --layers layer3,layer4 --out atlas-resnet50 --steps 128 --size 128
     cnnwidget atlas resnet50 --layers layer4 --out atlas --ray              # a Ray cluster (or a local Ray)
     cnnwidget atlas resnet50 --layers layer4 --out atlas --ray HOST:6379    # that cluster
+    cnnwidget atlas resnet50 --layers layer4 --out atlas --examples ex-r50  # index.html: top crops too
 
 Rerun the same command to resume: finished units are skipped.
 """
@@ -38,6 +39,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="run on Ray: the cluster at ADDRESS, or (no ADDRESS) this machine's cluster or a local Ray")
     p.add_argument("--workers", type=int, default=None, help="local processes (default: one per core; 0: this process)")
     p.add_argument("--threads", type=positive, default=None, help="torch threads per local process (default: cores/workers)")
+    p.add_argument("--examples", default=None, metavar="DIR",
+                   help="a `cnnwidget examples` directory of the same model: index.html shows each unit's top crops")
     add_quiet(p)
     # The atlas API names bad settings (a layer list, units, an executor) with a ValueError.
     p.set_defaults(run=run, also_user_errors=(ValueError,), interrupted="interrupted; rerun the same command to resume")
@@ -52,6 +55,6 @@ def run(args) -> None:
         args.model, args.layers, args.out, units=args.units, steps=args.steps, size=args.size,
         batch=args.batch, seed=args.seed, param=args.param, precision=args.precision, weights=args.weights,
         executor="ray" if args.ray else "local", address=None if args.ray in (None, "auto") else args.ray,
-        workers=args.workers, threads=args.threads, progress=not args.quiet,
+        workers=args.workers, threads=args.threads, progress=not args.quiet, examples=args.examples,
     )
     print(result, file=sys.stderr)

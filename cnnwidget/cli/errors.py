@@ -19,13 +19,14 @@ class CLIError(Exception):
 def user_errors() -> tuple[type[BaseException], ...]:
     """The exceptions every command reports as one line: the user can fix them (a name, a file, a range)."""
     from ..atlas.store import AtlasError
+    from ..dataset_examples.sources import ExamplesError
     from ..engine.images import ImageError
     from ..engine.layer_catalog import LayerError
     from ..engine.objectives import ObjectiveError
     from ..models import ModelSpecError, WeightsUnavailableError
 
-    return (CLIError, AtlasError, ImageError, LayerError, ObjectiveError, ModelSpecError, WeightsUnavailableError,
-            FileNotFoundError)
+    return (CLIError, AtlasError, ExamplesError, ImageError, LayerError, ObjectiveError, ModelSpecError,
+            WeightsUnavailableError, FileNotFoundError)
 
 
 def message(err: BaseException) -> str:

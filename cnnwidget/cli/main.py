@@ -5,7 +5,8 @@
     cnnwidget maximize resnet18 layer3.1:5 -o unit.png
     cnnwidget dream photo.jpg -o dream.png --model resnet18 --layer layer3
     cnnwidget gallery resnet18 layer3.1 -o grid.png --units 0:64
-    cnnwidget atlas resnet50 --layers layer3,layer4 --out atlas-r50 [--ray]
+    cnnwidget atlas resnet50 --layers layer3,layer4 --out atlas-r50 [--ray] [--examples ex-r50]
+    cnnwidget examples resnet50 photos/ --layers layer3,layer4 --k 9 --out ex-r50 [--ray]
 
 MODEL is anything :func:`cnnwidget.models.load_model` reads: a torchvision
 name (``resnet18``), ``timm:NAME``, ``package.module:attr``, a ``.pt`` file, or
@@ -14,7 +15,7 @@ gives random weights. Errors are printed as one line naming the fix, with
 exit status 2.
 
 One module per command (:mod:`.maximize`, :mod:`.dream`, :mod:`.gallery`,
-:mod:`.atlas`), each with ``add_parser`` and ``run``; shared arguments in
+:mod:`.atlas`, :mod:`.examples`), each with ``add_parser`` and ``run``; shared arguments in
 :mod:`.arguments`, the error translation in :mod:`.errors`.
 """
 
@@ -24,10 +25,10 @@ import argparse
 import sys
 from typing import Sequence
 
-from . import atlas, dream, gallery, maximize
+from . import atlas, dream, examples, gallery, maximize
 from .errors import run_reporting_errors
 
-COMMANDS = (maximize, dream, gallery, atlas)
+COMMANDS = (maximize, dream, gallery, atlas, examples)
 """The command modules, in the order ``cnnwidget --help`` lists them."""
 
 

@@ -23,6 +23,7 @@ from ..data.samples import default_image, sample_path, samples
 from .atlas_view import AtlasFeature
 from .attribution import AttributionFeature
 from .dream import DREAM_OPTIONS, DreamFeature
+from .examples import ExamplesFeature
 from .live.feature import LIVE_OPTIONS, LiveFeature
 from .maximize.feature import MaximizeFeature
 from .maximize.request import MAXIMIZE_OPTIONS
@@ -33,7 +34,8 @@ STATIC = pathlib.Path(__file__).parent.parent / "static"
 
 
 class CNNExplorer(
-    TransportFeature, MaximizeFeature, DreamFeature, AttributionFeature, AtlasFeature, LiveFeature, anywidget.AnyWidget
+    TransportFeature, MaximizeFeature, DreamFeature, AttributionFeature, AtlasFeature, ExamplesFeature, LiveFeature,
+    anywidget.AnyWidget,
 ):
     """Interactive activation explorer for a PyTorch CNN.
 
@@ -48,6 +50,8 @@ class CNNExplorer(
             for the model's own preprocessing (ImageNet 224 px by default).
         atlas: a directory made by :func:`cnnwidget.build_atlas`: its pictures show on hover
             and, on click, at once instead of a live maximization.
+        examples: a directory (or :class:`~cnnwidget.ExampleIndex`) made by
+            :func:`cnnwidget.dataset_examples`: the selected unit's top crops show beside it.
 
     Example:
         >>> ex = CNNExplorer(torchvision.models.resnet18())   # doctest: +SKIP
@@ -74,7 +78,8 @@ class CNNExplorer(
         "when), declared once in Python; the browser draws the option panels from them.",
     ).tag(sync=True)
 
-    def __init__(self, model, image=None, layer: str | None = None, preprocess=None, atlas=None, **kwargs) -> None:
+    def __init__(self, model, image=None, layer: str | None = None, preprocess=None, atlas=None, examples=None,
+                 **kwargs) -> None:
         super().__init__(**kwargs)
         self.model = _as_model(model)
         self._preprocess = resolve_preprocess(preprocess, self.model)
@@ -95,6 +100,7 @@ class CNNExplorer(
         self._init_dream()
         self._init_atlas(atlas)
         self._init_transport()
+        self._init_examples(examples)
         self.samples = list(samples())
         self.on_msg(self._on_browser_message)
         self._set_image(image if image is not None else default_image(), name=_name_of(image))

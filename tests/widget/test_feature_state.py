@@ -18,13 +18,14 @@ import pytest
 from cnnwidget.widget.atlas_view import AtlasFeature
 from cnnwidget.widget.attribution import AttributionFeature
 from cnnwidget.widget.dream import DreamFeature
+from cnnwidget.widget.examples import ExamplesFeature
 from cnnwidget.widget.feature_host import FeatureHost
 from cnnwidget.widget.live.feature import LiveFeature
 from cnnwidget.widget.maximize.feature import MaximizeFeature
 
 FEATURES = {
     "maximize": MaximizeFeature, "dream": DreamFeature, "attribution": AttributionFeature,
-    "atlas": AtlasFeature, "live": LiveFeature,
+    "atlas": AtlasFeature, "examples": ExamplesFeature, "live": LiveFeature,
 }
 DECLARED = set(typing.get_type_hints(FeatureHost, include_extras=False)) | set(FeatureHost.__annotations__)
 
