@@ -25,8 +25,8 @@ from cnnwidget.zoo import timm_cnns, timm_transformers, torchvision_cnns, torchv
 OUT = Path(__file__).resolve().parent.parent / "docs" / "compatibility.md"
 
 GROUPS = {
-    "tv-transformers": "torchvision classification transformers (vit_*, swin_*, swin_v2_*, maxvit_t)",
     "timm-transformers": "timm (seeded sample of {n} transformer and hybrid architectures, seed {seed})",
+    "tv-transformers": "torchvision classification transformers (vit_*, swin_*, swin_v2_*, maxvit_t)",
     "tv-cnns": "torchvision (classification CNNs + segmentation/detection backbones)",
     "timm-cnns": "timm (seeded sample of {n} CNN architectures, seed {seed})",
 }
@@ -45,8 +45,10 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     groups: dict[str, dict] = {}
     if args.part in ("all", "transformers"):
-        groups["tv-transformers"] = torchvision_transformers()
         groups["timm-transformers"] = timm_transformers(args.transformers, args.seed)
+        heavy = ("vit_h", "vit_l", "_b")  # the largest torchvision transformers last
+        tv = torchvision_transformers()
+        groups["tv-transformers"] = dict(sorted(tv.items(), key=lambda kv: any(h in kv[0] for h in heavy)))
     if args.part in ("all", "cnns"):
         groups["tv-cnns"] = torchvision_cnns()
         groups["timm-cnns"] = timm_cnns(args.timm, args.seed)
