@@ -174,7 +174,9 @@ class Maximizer:
         infos = [find_layer(model, name, self.size, maps_only=False) for name in self.layer_names]
         self.input = input_for(model, self.size)
         self.notes = list(self.input.notes)
-        """What was adapted for this model (input size, channels), in words."""
+        """What was adapted for this model (input size, channels), in words; also issued as warnings."""
+        for note in self.notes:
+            warnings.warn(note, InputNote, stacklevel=2)
         self.calls = {info.name: info.calls for info in infos}
         shapes = {info.name: info.shape for info in infos}
         for obj in self.objectives:
@@ -378,8 +380,6 @@ def maximize(
         decorrelate=decorrelate, transforms=transforms, lr=lr, seed=seed, cancel=cancel,
     )
     many = engine.batch > 1
-    for note in engine.notes:
-        warnings.warn(note, InputNote, stacklevel=2)
     bar = _progress_bar(progress, steps, engine)
     try:
         for step in engine:

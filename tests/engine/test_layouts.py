@@ -8,7 +8,7 @@ import torchvision
 from torch import nn
 
 import cnnwidget
-from cnnwidget.engine import LayerError, find_layer
+from cnnwidget.engine import LayerError, default_layer, find_layer
 from cnnwidget.engine.activations import prefix_tokens
 from cnnwidget.engine.capture import LayerCapture
 from cnnwidget.engine.layouts import decide_layout
@@ -128,3 +128,8 @@ def test_logits_are_not_maps_but_can_be_maximized():
     engine = cnnwidget.Maximizer(model, "fc:3", steps=3, size=64, seed=0)
     values = [step.value for step in engine]
     assert engine.images()[0].size == (64, 64) and values[-1] > values[0]
+
+
+def test_default_layer_of_a_plain_vit_is_a_middle_block():
+    model = timm.create_model("deit_tiny_patch16_224", pretrained=False)
+    assert default_layer(cnnwidget.layers(model)) == "blocks.6"
