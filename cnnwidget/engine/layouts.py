@@ -152,6 +152,8 @@ def decide_layout(
             return "nhwc", 0, (shape[1], shape[2])
         return "other", 0, (1, 1)
     if len(shape) == 3:
+        if probed and (taller[1], wider[1]) == (shape[1], shape[1]) and taller[2] == shape[2] == wider[2]:
+            probed = False  # the model resizes its input itself (CrossViT): the structure decides
         if probed and not (taller[1] != shape[1] and wider[1] != shape[1] and taller[2] == shape[2] == wider[2]):
             return "other", 0, (1, 1)
         if channel_axis == "first":

@@ -133,3 +133,11 @@ def test_logits_are_not_maps_but_can_be_maximized():
 def test_default_layer_of_a_plain_vit_is_a_middle_block():
     model = timm.create_model("deit_tiny_patch16_224", pretrained=False)
     assert default_layer(cnnwidget.layers(model)) == "blocks.6"
+
+
+def test_tokens_of_a_model_that_resizes_its_input_itself_are_read_from_its_patch_grid():
+    # CrossViT scales every input to its own sizes, so probes change nothing; the patch grids decide.
+    assert decide_layout((1, 401, 96), taller=(1, 401, 96), wider=(1, 401, 96), channel_axis="last",
+                         grids={(20, 20), (14, 14)}) == ("tokens", 1, (20, 20))
+    assert decide_layout((1, 197, 192), taller=(1, 197, 192), wider=(1, 197, 192), channel_axis="last",
+                         grids={(20, 20), (14, 14)}) == ("tokens", 1, (14, 14))
