@@ -53,3 +53,27 @@ def test_receptive_fields_of_token_layers_are_measured_on_the_patch_grid(deit):
     # patches (faint with random weights, whose residual path dominates), never less than the patch.
     assert receptive_field(deit, "patch_embed.proj", 224) == 16
     assert receptive_field(deit, "blocks.1", 224) >= 16
+
+
+def test_maco_maximization_of_a_token_unit_raises_it_and_its_mask_covers_the_picture(deit):
+    before = model_state(deit)
+    with pytest.warns(InputNote, match="resized to 224x224"):
+        engine = cnnwidget.Maximizer(deit, "blocks.2:7", param="maco", steps=6, size=64, seed=0)
+    values = [step.value for step in engine]
+    assert values[-1] > values[0]
+    masks = engine.masks()
+    assert masks.shape == (1, 64, 64) and float(masks.max()) == pytest.approx(1.0) and float(masks.min()) >= 0
+    assert_same_state(before, model_state(deit))
+
+
+def test_accentuating_a_token_unit_raises_it_within_the_budget(deit):
+    from cnnwidget.engine.accentuate import accentuate
+    from cnnwidget.engine.preprocessing import to_tensor
+
+    photo = np.random.default_rng(1).integers(0, 255, (96, 96, 3), dtype=np.uint8)
+    before = model_state(deit)
+    with pytest.warns(InputNote, match="resized to 224x224"):
+        out = accentuate(deit, photo, "blocks.2:7", steps=8, size=64, budget=0.2, seed=0)
+    assert out.after > out.before
+    assert float((to_tensor(out.image) - to_tensor(out.photo)).abs().max()) <= 0.2 + 1 / 255
+    assert_same_state(before, model_state(deit))
