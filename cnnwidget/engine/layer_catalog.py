@@ -197,6 +197,10 @@ def _trace(model: nn.Module, prepare: ModelInput, size: tuple[int, int]) -> list
         shape[2:] for kind, shape, _, _, module in found.values()
         if isinstance(module, nn.Conv2d) and shape is not None and len(shape) == 4
     }
+    for module in model.modules():  # patch embeddings that say their grid (timm's grid_size)
+        declared = getattr(module, "grid_size", None)
+        if isinstance(declared, (tuple, list)) and len(declared) == 2 and all(isinstance(v, int) for v in declared):
+            conv_grids.add(tuple(declared))
     grids = spatial_grids(conv_grids)
     result = []
     for name, (kind, shape, calls, order, module) in found.items():
