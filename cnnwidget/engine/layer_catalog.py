@@ -197,6 +197,10 @@ def _trace(model: nn.Module, prepare: ModelInput, size: tuple[int, int]) -> list
         shape[2:] for kind, shape, _, _, module in found.values()
         if isinstance(module, nn.Conv2d) and shape is not None and len(shape) == 4
     }
+    for module in model.modules():  # patch embeddings that say their grid (timm's grid_size)
+        declared = getattr(module, "grid_size", None)
+        if isinstance(declared, (tuple, list)) and len(declared) == 2 and all(isinstance(v, int) for v in declared):
+            conv_grids.add(tuple(declared))
     grids = spatial_grids(conv_grids)
     result = []
     for name, (kind, shape, calls, order, module) in found.items():
@@ -260,8 +264,23 @@ def capture_for(
     infos = [find_layer(model, n, input_size, maps_only=maps_only) for n in names]
     return LayerCapture(
         model, names, calls={i.name: i.calls for i in infos}, layouts={i.name: i.layout_spec for i in infos},
-        prepare=lambda x: input_for(model, tuple(x.shape[-2:]))(x), **kwargs,
+        prepare=_Preparer(model), **kwargs,
     )
+
+
+class _Preparer:
+    """``x -> input_for(model, size of x)(x)``, remembering the fit of each size it has seen."""
+
+    def __init__(self, model: nn.Module) -> None:
+        self.model = model
+        self.fits: dict[tuple[int, int], ModelInput] = {}
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        size = tuple(x.shape[-2:])
+        fit = self.fits.get(size)
+        if fit is None:
+            fit = self.fits[size] = input_for(self.model, size)
+        return fit(x)
 
 
 def _deepest_map(catalog: list[LayerInfo]) -> str:
