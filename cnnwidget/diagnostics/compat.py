@@ -29,6 +29,8 @@ class CompatReport:
         changed: state entries that differ after the checks (should be empty).
         seconds: wall time of the checks.
         input_size: the input side the checks ran at.
+        layout: the exercised layer's layout (``nchw``, ``nhwc``, ``tokens``).
+        layouts: how many listed layers have each layout.
     """
 
     ok: bool = False
@@ -38,10 +40,17 @@ class CompatReport:
     changed: list[str] = field(default_factory=list)
     seconds: float = 0.0
     input_size: int = 0
+    layout: str = ""
+    layouts: dict[str, int] = field(default_factory=dict)
 
 
 def check_model(model: nn.Module, input_size: int = 128) -> CompatReport:
     """Run ``layers``, ``activations`` on a middle layer, a 2-step ``maximize`` and a 1-octave ``deepdream``.
+
+    Also checks that the grid's channel count (the first axis of the activations)
+    is the layer's real channel count: the size of the axis that the module's own
+    weights act on (a ``Conv2d``'s ``out_channels``, a ``LayerNorm``'s
+    ``normalized_shape``...), for every listed layer that has such weights.
 
     The checks run at ``input_size``, or at the first of :func:`input_sizes` that the
     model accepts (``report.input_size`` says which).
@@ -75,8 +84,20 @@ def check_model(model: nn.Module, input_size: int = 128) -> CompatReport:
         report.layer = middle.name
         from ..engine.preprocessing import Preprocess
 
+        for info in catalog:
+            report.layouts[info.layout] = report.layouts.get(info.layout, 0) + 1
+        report.layout = middle.layout
+        wrong = _wrong_channel_counts(model, catalog)
+        if wrong:
+            report.failures["channels"] = "grid channels differ from the layer's own: " + ", ".join(wrong[:3])
+
+        def grid():
+            acts = activations(model, photo, middle.name, preprocess=Preprocess(size=input_size))
+            if acts.shape[0] != middle.channels:
+                raise AssertionError(f"grid of {middle.name} has {acts.shape[0]} channels, the layer {middle.channels}")
+
         steps = {
-            "activations": lambda: activations(model, photo, middle.name, preprocess=Preprocess(size=input_size)),
+            "activations": grid,
             "maximize": lambda: maximize(model, f"{middle.name}:0", steps=2, size=input_size, seed=0, progress=False),
             "deepdream": lambda: deepdream(model, photo, layers=middle.name, octaves=1, steps=1, seed=0, progress=False),
         }
@@ -103,6 +124,30 @@ def input_sizes(model: nn.Module, preferred: int) -> list[int]:
     own = (getattr(model, "pretrained_cfg", None) or {}).get("input_size")
     sizes = [preferred, own[-1] if own else None, 224, 320]
     return list(dict.fromkeys(s for s in sizes if s))
+
+
+def _wrong_channel_counts(model: nn.Module, catalog) -> list[str]:
+    """Layers whose listed channel count is not the one their own last weighted submodule produces."""
+    modules = dict(model.named_modules())
+    wrong = []
+    for info in catalog:
+        own = _own_channels(modules[info.name])
+        if own is not None and own != info.channels:
+            wrong.append(f"{info.name} ({info.layout}: {info.channels} listed, {own} real)")
+    return wrong
+
+
+def _own_channels(module: nn.Module) -> int | None:
+    """Output channels of a module that is itself a convolution, batch norm, layer norm or linear layer."""
+    if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d)):
+        return module.out_channels
+    if isinstance(module, nn.BatchNorm2d):
+        return module.num_features
+    if isinstance(module, nn.Linear):
+        return module.out_features
+    if isinstance(module, nn.LayerNorm) and len(module.normalized_shape) == 1:
+        return module.normalized_shape[0]
+    return None
 
 
 def _describe(err: BaseException) -> str:

@@ -22,6 +22,7 @@ rather than an adversarial pattern.
 from __future__ import annotations
 
 import math
+import warnings
 from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Callable
@@ -30,10 +31,10 @@ import torch
 from PIL import Image
 from torch import nn
 
-from .capture import LayerCapture
 from .images import load_image
-from .layer_catalog import find_layer
+from .layer_catalog import capture_for, find_layer, input_for
 from .model_guard import preserved
+from .model_input import InputNote
 from .normalizer import pixel_normalizer
 from .objectives import as_objective
 from .parameterization import FourierImage
@@ -95,7 +96,9 @@ def accentuate(
     """Change ``image`` a little so that ``unit`` fires more; return the changed photo.
 
     Args:
-        model: the network (left exactly as found).
+        model: the network (left exactly as found); transformers and channels-last layers
+            work as in :func:`cnnwidget.maximize`, and pictures are fitted to the model's input
+            (size, channels, device), each choice announced as an ``InputNote`` warning.
         image: the photo (path, PIL, array, tensor; see :func:`cnnwidget.load_image`),
             resized and centre-cropped to ``size``.
         unit: what to accentuate: ``"layer3.1:5"`` (a channel), ``"layer3.1:5@7,7"``
@@ -130,9 +133,10 @@ def accentuate(
     if closeness < 0:
         raise ValueError(f"closeness must be 0 or more, got {closeness}")
     objective = as_objective(unit)
-    infos = [find_layer(model, name, size) for name in objective.layers]
+    infos = [find_layer(model, name, size, maps_only=False) for name in objective.layers]
     objective.check({info.name: info.shape for info in infos})
-    calls = {info.name: info.calls for info in infos}
+    for note in input_for(model, size).notes:
+        warnings.warn(note, InputNote, stacklevel=2)
     device, dtype = model_device(model), model_dtype(model)
     precision = resolve_precision(precision, device)
     normalize = pixel_normalizer(preprocess, model)
@@ -148,7 +152,7 @@ def accentuate(
         delta = budget * (2 * change() - 1)
         return (photo + delta).clamp(0, 1), delta
 
-    with preserved(model, freeze=True), LayerCapture(model, list(objective.layers), calls=calls) as capture:
+    with preserved(model, freeze=True), capture_for(model, objective.layers, size, maps_only=False) as capture:
 
         def value(pixels: torch.Tensor, view: bool) -> torch.Tensor:
             x = transform(pixels, generator) if view else pixels

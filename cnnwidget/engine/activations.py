@@ -8,8 +8,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .capture import LayerCapture
-from .layer_catalog import find_layer
+from .layer_catalog import capture_for
 from .model_guard import preserved
 from .placement import model_device, model_dtype
 from .precision import autocast_context, resolve_precision
@@ -24,6 +23,10 @@ def activations(
     preprocess=None,
 ) -> np.ndarray | dict[str, np.ndarray]:
     """Return the activations of ``layer`` for ``image`` as ``float32`` ``(C, H, W)`` arrays.
+
+    Whatever the layer's layout (``(N, C, H, W)``, channels-last ``(N, H, W, C)``
+    or transformer tokens), the result is ``(C, H, W)`` maps; a token layer's
+    class, distillation and register tokens are left out (see :func:`prefix_tokens`).
 
     The forward pass stops right after the last requested layer has run, so the
     rest of the network costs nothing. The model runs in eval mode without
@@ -63,15 +66,32 @@ def layer_outputs(
     ``precision`` "bfloat16" (or "auto": bfloat16 where the device has it natively) runs a
     float32 model under bfloat16 autocast: 2–3x faster on CPUs with AMX, values within ~1 %.
     """
+    return _run(model, x, names, precision)[0]
+
+
+def _run(model, x, names, precision):
     size = tuple(x.shape[-2:])
-    infos = [find_layer(model, name, size) for name in names]
-    calls = {info.name: info.calls for info in infos}
     device, dtype = model_device(model), model_dtype(model)
     chosen = resolve_precision(precision, device) if dtype == torch.float32 else "float32"
+    capture = capture_for(model, names, size)
     with preserved(model, freeze=False), torch.no_grad(), autocast_context(chosen, device):
-        x = x.to(device=device, dtype=dtype)
-        with LayerCapture(model, names, calls=calls) as capture:
-            return capture.run(x)
+        with capture:
+            outputs = capture.run(x)
+    return outputs, capture.tokens
+
+
+def prefix_tokens(model: nn.Module, image, layer: str, *, preprocess=None) -> np.ndarray:
+    """The class, distillation and register tokens of a token layer for ``image``: ``float32 (P, C)``.
+
+    These are the tokens before the patch tokens, which :func:`activations` shows as maps.
+    A layer without such tokens gives a ``(0, C)`` array.
+    """
+    x = input_tensor(image, resolve_preprocess(preprocess, model))
+    outputs, tokens = _run(model, x, [layer], "float32")
+    extra = tokens.get(layer)
+    if extra is None:
+        return np.zeros((0, outputs[layer].shape[1]), dtype=np.float32)
+    return extra[0].float().cpu().numpy()
 
 
 def activations_for_tensor(model: nn.Module, x: torch.Tensor, layer: str, *, precision: str = "float32") -> np.ndarray:

@@ -47,6 +47,13 @@ class LayerCapture:
         stop_early: end the forward pass once all outputs are captured.
         edit: optional ``edit(name, tensor) -> tensor`` applied to each
             captured output before it flows on (used to steer gradients).
+        layouts: ``{name: LayerLayout}``; each output is returned as its
+            canonical ``(N, C, H, W)`` maps (see :mod:`~cnnwidget.engine.layouts`),
+            and class/register tokens are kept apart in :attr:`tokens`. Without
+            it, outputs are returned as the module produced them.
+        prepare: optional ``prepare(x) -> x`` applied to the batch before the
+            forward pass (a :class:`~cnnwidget.engine.model_input.ModelInput`:
+            device, dtype, channels, size).
 
     Use :meth:`run` to do the forward pass; it returns ``{name: tensor}``.
     The hooks act only during this capture's own :meth:`run`, in the thread
@@ -62,13 +69,18 @@ class LayerCapture:
         calls: Mapping[str, int] | None = None,
         stop_early: bool = True,
         edit: Callable[[str, torch.Tensor], torch.Tensor] | None = None,
+        layouts: Mapping | None = None,
+        prepare: Callable[[torch.Tensor], torch.Tensor] | None = None,
     ) -> None:
         self.model = model
         self.names = list(dict.fromkeys(names))
         self.calls = {n: (calls or {}).get(n, 1) for n in self.names}
         self.stop_early = stop_early
         self.edit = edit
+        self.layouts = dict(layouts or {})
+        self.prepare = prepare
         self.outputs: dict[str, torch.Tensor] = {}
+        self.tokens: dict[str, torch.Tensor] = {}
         self._seen: dict[str, int] = {}
         self._handles: list = []
         self._running_in: int | None = None
@@ -98,6 +110,12 @@ class LayerCapture:
                 if edited is not tensor and isinstance(output, torch.Tensor):
                     replaced = edited
                 tensor = edited
+            layout = self.layouts.get(name)
+            if layout is not None and tensor is not None:
+                extra = layout.extra_tokens(tensor)
+                if extra is not None:
+                    self.tokens[name] = extra
+                tensor = layout.maps(tensor)
             self.outputs[name] = tensor
             if self.stop_early and len(self.outputs) == len(self.names):
                 raise _StopForward
@@ -108,12 +126,22 @@ class LayerCapture:
     def run(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         """Run the model on ``x`` and return the captured outputs by name."""
         self.outputs = {}
+        self.tokens = {}
         self._seen = {}
+        if self.prepare is not None:
+            x = self.prepare(x)
         self._running_in = threading.get_ident()
         try:
             self.model(x)
         except _StopForward:
             pass
+        except RuntimeError as err:
+            if "same device" in str(err) or "Expected all tensors to be on" in str(err):
+                raise RuntimeError(
+                    f"{str(err).splitlines()[0]}: the model's forward mixes devices; move the whole model and "
+                    "anything it creates to one device (model.to(device)); cnnwidget moves its inputs there"
+                ) from err
+            raise
         finally:
             self._running_in = None
         missing = [n for n in self.names if n not in self.outputs]

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import secrets
 import threading
+import warnings
 from typing import Callable, Sequence
 
 import torch
@@ -22,11 +23,11 @@ import torch.nn.functional as F
 from PIL import Image
 from torch import nn
 
-from .capture import LayerCapture
 from .images import load_image
-from .layer_catalog import LayerError, find_layer, layers as layer_catalog
+from .layer_catalog import LayerError, capture_for, input_for, layers as layer_catalog
 from .layer_choice import default_layer
 from .model_guard import preserved
+from .model_input import InputNote
 from .normalizer import pixel_normalizer
 from .placement import model_device, model_dtype
 from .precision import autocast_context, resolve_precision
@@ -108,8 +109,10 @@ def deepdream(
         raise ValueError("no layer given; pass a name from cnnwidget.layers(model)")
     photo = to_tensor(load_image(image))[None]
     height, width = photo.shape[-2:]
-    calls = {info.name: info.calls for info in (find_layer(model, n, (height, width)) for n in names)}
     sizes = _octave_sizes(height, width, octaves, octave_scale)
+    capture = capture_for(model, names, (height, width))
+    for note in dict.fromkeys(n for size in sizes for n in input_for(model, size).notes):
+        warnings.warn(note, InputNote, stacklevel=2)
     normalize = pixel_normalizer(preprocess, model)
     device, dtype = model_device(model), model_dtype(model)
     mode = resolve_precision(precision, device)
@@ -120,16 +123,16 @@ def deepdream(
     dream = photo
     done = 0
     try:
-        with preserved(model, freeze=True), LayerCapture(model, names, calls=calls) as capture:
+        with preserved(model, freeze=True), capture:
 
             def gradient(x: torch.Tensor, share: float) -> tuple[torch.Tensor, float]:
                 """Gradient of this tile's part (``share`` of the image) of the mean square."""
-                x = x.to(device=device, dtype=dtype).requires_grad_(True)
+                x = x.requires_grad_(True)
                 with autocast_context(mode, device):
                     acts = capture.run(normalize(x))
                 value = sum(acts[n].float().pow(2).mean() for n in names) * share
                 (grad,) = torch.autograd.grad(value, x)
-                return grad.float().cpu(), float(value.detach())
+                return grad.float().cpu(), float(value.detach())  # x stays on the CPU: its grad too
 
             for size in sizes:
                 base = _resize(photo, size)

@@ -10,8 +10,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .capture import LayerCapture
-from .layer_catalog import find_layer
+from .layer_catalog import capture_for
 from .model_guard import preserved
 from .placement import model_device, model_dtype
 from .precision import autocast_context, resolve_precision
@@ -58,15 +57,15 @@ class FrameDreamer:
         pixels = torch.from_numpy(np.ascontiguousarray(frame))[None].permute(0, 3, 1, 2).float() / 255.0
         if self._previous is not None and self._previous.shape == pixels.shape:
             pixels = self.carry * self._previous + (1 - self.carry) * pixels
-        info = find_layer(self.model, self.layer, tuple(pixels.shape[-2:]))
+        capture = capture_for(self.model, [self.layer], tuple(pixels.shape[-2:]))
         device, dtype = model_device(self.model), model_dtype(self.model)
         pixels = pixels.to(device)
         autocast = self.precision if dtype == torch.float32 else "float32"
         with preserved(self.model), torch.enable_grad(), autocast_context(autocast, device):
-            with LayerCapture(self.model, [self.layer], calls={self.layer: info.calls}) as capture:
+            with capture:
                 for _ in range(self.steps):
                     pixels = pixels.detach().requires_grad_(True)
-                    acts = capture.run(self.normalize(pixels).to(dtype))[self.layer]
+                    acts = capture.run(self.normalize(pixels))[self.layer]
                     (grad,) = torch.autograd.grad(acts.float().pow(2).mean(), pixels)
                     step = self.lr * grad / (grad.abs().mean() + 1e-8)
                     pixels = (pixels + step).clamp(0, 1)

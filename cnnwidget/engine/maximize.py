@@ -16,6 +16,7 @@ import inspect
 import math
 import secrets
 import threading
+import warnings
 from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Callable, Iterator, Sequence
@@ -24,10 +25,10 @@ import torch
 from PIL import Image
 from torch import nn
 
-from .capture import LayerCapture
 from .images import load_image
-from .layer_catalog import find_layer
+from .layer_catalog import capture_for, find_layer, input_for
 from .model_guard import preserved
+from .model_input import InputNote
 from .objectives import Objective, ObjectiveError, as_objective
 from .parameterization import image_param
 from .normalizer import pixel_normalizer
@@ -121,7 +122,9 @@ class Maximizer:
         redirect_steps: steps during which silent ReLUs pass gradient (see
             :mod:`~cnnwidget.engine.relu_redirect`); defaults to a quarter of the
             steps. Later steps also redirect while an objective is still exactly 0;
-            0 turns the redirect off.
+            0 turns the redirect off. It applies to ReLU and ReLU6 only: GELU and
+            SiLU (transformers, EfficientNets, ConvNeXt) have a non-zero gradient
+            for negative inputs, so their units never start dead and are left as they are.
         param_size: side of the optimized parameter, upsampled to ``size``
             (default: ``size * 128 / 224`` as in Lucid, or ``size`` with ``image`` or ``"maco"``).
         decay_power: the Fourier form's ``1/f**decay_power`` scaling (default 1.25).
@@ -183,7 +186,12 @@ class Maximizer:
             raise ValueError(f"batch must be at least 1, got {batch}")
         self.batch = batch
         self.layer_names = list(dict.fromkeys(n for o in self.objectives for n in o.layers))
-        infos = [find_layer(model, name, self.size) for name in self.layer_names]
+        infos = [find_layer(model, name, self.size, maps_only=False) for name in self.layer_names]
+        self.input = input_for(model, self.size)
+        self.notes = list(self.input.notes)
+        """What was adapted for this model (input size, channels), in words; also issued as warnings."""
+        for note in self.notes:
+            warnings.warn(note, InputNote, stacklevel=2)
         self.calls = {info.name: info.calls for info in infos}
         shapes = {info.name: info.shape for info in infos}
         for obj in self.objectives:
@@ -242,8 +250,8 @@ class Maximizer:
     def _run(self) -> Iterator[Step]:
         optimizer = torch.optim.Adam(self.param.params, lr=self.lr)
         dtype = model_dtype(self.model)
-        with preserved(self.model, freeze=True), LayerCapture(
-            self.model, self.layer_names, calls=self.calls
+        with preserved(self.model, freeze=True), capture_for(
+            self.model, self.layer_names, self.size, maps_only=False
         ) as capture:
             silent = False
             for step in range(1, self.steps + 1):
@@ -313,8 +321,8 @@ class Maximizer:
         return self._decode().detach().float().cpu()
 
     def images(self) -> list[Image.Image]:
-        """The current pictures as PIL images."""
-        return [to_pil(p) for p in self.pixels()]
+        """The current pictures as PIL images (in grey for a model that takes one channel)."""
+        return [to_pil(p) for p in self.input.to_picture(self.pixels())]
 
     def masks(self) -> torch.Tensor:
         """Transparency masks ``(N, size, size)`` in [0, 1]: where each picture drove its unit.
@@ -339,7 +347,7 @@ class Maximizer:
         """
         pixels = self._decode()
         generator = torch.Generator().manual_seed(12345)
-        with preserved(self.model), LayerCapture(self.model, self.layer_names, calls=self.calls) as cap:
+        with preserved(self.model), capture_for(self.model, self.layer_names, self.size, maps_only=False) as cap:
             if views == 0:
                 return self._values(cap.run(self.normalize(pixels).to(model_dtype(self.model)))).float().cpu()
             total = 0
@@ -459,4 +467,4 @@ def _fit(x: torch.Tensor, size: int) -> torch.Tensor:
     return x
 
 
-__all__ = ["AUTO_TRANSFORMS", "CALLBACK_EVERY", "DEFAULT_PARAM", "Maximizer", "Step", "maximize"]
+__all__ = ["AUTO_TRANSFORMS", "CALLBACK_EVERY", "DEFAULT_PARAM", "InputNote", "Maximizer", "Step", "maximize"]

@@ -7,8 +7,7 @@ import weakref
 import torch
 from torch import nn
 
-from .capture import LayerCapture
-from .layer_catalog import find_layer
+from .layer_catalog import capture_for, find_layer
 from .model_guard import preserved
 from .placement import model_device, model_dtype
 
@@ -34,7 +33,7 @@ def receptive_field(model: nn.Module, layer: str, input_size: int = 224) -> int:
     x = torch.rand(1, 3, input_size, input_size, generator=generator)
     with preserved(model), torch.enable_grad():
         x = x.to(device=model_device(model), dtype=model_dtype(model)).requires_grad_(True)
-        with LayerCapture(model, [layer], calls={layer: info.calls}) as capture:
+        with capture_for(model, [layer], input_size) as capture:
             out = capture.run(x)[layer]
         target = out[0, :, h // 2, w // 2].float().abs().sum()
         (grad,) = torch.autograd.grad(target, x, allow_unused=True)

@@ -46,3 +46,22 @@ def test_timm_sample_pass_rate_is_at_least_95_percent():
     results = {name: check_model(build(), input_size=128) for name, build in timm_cnns(110, 0).items()}
     failed = {n: r.failures for n, r in results.items() if not r.ok}
     assert len(failed) <= 0.05 * len(results), failed
+
+
+def test_transformer_zoo_holds_every_torchvision_transformer_and_a_seeded_timm_sample():
+    from cnnwidget.diagnostics.zoo import timm_transformers, torchvision_transformers
+
+    tv = torchvision_transformers()
+    assert {"vit_b_16", "swin_t", "swin_v2_t", "maxvit_t"} <= set(tv)
+    first, again = timm_transformers(60, 0), timm_transformers(60, 0)
+    assert list(first) == list(again) and len(first) == 60
+    families = {n.split(":")[1].split("_")[0] for n in first}
+    assert len(families) >= 15
+
+
+@pytest.mark.parametrize("name", ["deit_tiny_patch16_224", "levit_128s"])
+def test_fast_sample_of_timm_transformers(name):
+    import timm
+    report = check_model(timm.create_model(name, pretrained=False), input_size=96)
+    assert report.ok, (report.failures, report.changed)
+    assert report.layout == "tokens" and report.layouts["tokens"] > 100
