@@ -6,6 +6,7 @@ Headless API::
     model = torchvision.models.resnet18()
     cnnwidget.layers(model)                       # layers with (C, H, W) outputs
     cnnwidget.activations(model, "cat.jpg", "layer3")
+    cnnwidget.predictions(model, "cat.jpg")       # top-5 (index, name, probability)
 
 Widget::
 
@@ -17,6 +18,7 @@ from .data import sample, samples
 from .models import WeightsUnavailableError, load_model
 
 from .engine import Maximizer, deepdream, maximize, objectives
+from .engine import Prediction, class_names, predictions
 from .atlas import atlas  # the function; its modules stay importable as cnnwidget.atlas.<module>
 
 __all__ = [
@@ -37,6 +39,9 @@ __all__ = [
     "maximize",
     "objectives",
     "atlas",
+    "Prediction",
+    "class_names",
+    "predictions",
 ]
 
 __version__ = "0.1.0"

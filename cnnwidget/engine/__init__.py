@@ -12,6 +12,8 @@ from .preprocessing import Preprocess
 from . import objectives
 from .deepdream import deepdream
 from .maximize import Maximizer, maximize
+from .class_names import class_names
+from .predictions import Prediction, predictions
 
 __all__ = [
     "ImageError",
@@ -30,4 +32,7 @@ __all__ = [
     "deepdream",
     "maximize",
     "objectives",
+    "Prediction",
+    "class_names",
+    "predictions",
 ]
