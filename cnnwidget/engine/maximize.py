@@ -27,11 +27,12 @@ from .capture import LayerCapture
 from .images import load_image
 from .layer_catalog import find_layer
 from .model_guard import preserved
-from .objectives import Objective, ObjectiveError, as_objective
+from .objectives import OUTPUT, Objective, ObjectiveError, as_objective
 from .parameterization import image_param
 from .normalizer import pixel_normalizer
 from .placement import model_device, model_dtype
 from .precision import autocast_context, resolve_precision
+from .predictions import output_count
 from .preprocessing import to_pil, to_tensor
 from .relu_redirect import redirected_relus
 from .transforms import resolve_transforms
@@ -168,9 +169,12 @@ class Maximizer:
             raise ValueError(f"batch must be at least 1, got {batch}")
         self.batch = batch
         self.layer_names = list(dict.fromkeys(n for o in self.objectives for n in o.layers))
-        infos = [find_layer(model, name, self.size) for name in self.layer_names]
+        infos = [find_layer(model, name, self.size) for name in self.layer_names if name != OUTPUT]
         self.calls = {info.name: info.calls for info in infos}
         shapes = {info.name: info.shape for info in infos}
+        if OUTPUT in self.layer_names:  # a class objective reads the model's output
+            self.calls[OUTPUT] = 1
+            shapes[OUTPUT] = (output_count(model, self.size), 1, 1)
         for obj in self.objectives:
             obj.check(shapes)
         self.lr = DEFAULT_LR if lr is None else float(lr)
@@ -333,7 +337,8 @@ def maximize(
     Args:
         model: the network (left exactly as found).
         objective: ``"layer3.1:5"`` (a channel), ``"layer3.1:5@7,7"`` (a neuron),
-            ``"layer3.1"`` (the whole layer), ``"-layer3.1:5"`` (minimize), an
+            ``"layer3.1"`` (the whole layer), ``"logits:207"`` (a class),
+            ``"-layer3.1:5"`` (minimize), an
             :class:`~cnnwidget.engine.objectives.Objective` built from
             ``cnnwidget.objectives``, or a list of these: one picture each, all
             optimized as one batch.

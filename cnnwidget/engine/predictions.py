@@ -35,6 +35,12 @@ def model_output(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
     return class_scores(out)
 
 
+def output_count(model: nn.Module, size: int) -> int:
+    """How many class scores ``model`` gives for a ``size`` px input."""
+    dummy = torch.zeros(1, 3, size, size)
+    return int(model_output(model, dummy).shape[1])
+
+
 def class_scores(out) -> torch.Tensor:
     """``(N, K)`` float scores from a model's raw output (first tensor of a tuple, extra dims averaged)."""
     from .capture import first_tensor
