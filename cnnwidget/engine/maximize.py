@@ -25,14 +25,13 @@ from torch import nn
 
 from .capture import LayerCapture
 from .images import load_image
-from .layer_catalog import find_layer
 from .model_guard import preserved
-from .objectives import OUTPUT, Objective, ObjectiveError, as_objective
+from .objective_plan import objective_plan
+from .objectives import Objective, ObjectiveError, as_objective
 from .parameterization import image_param
 from .normalizer import pixel_normalizer
 from .placement import model_device, model_dtype
 from .precision import autocast_context, resolve_precision
-from .predictions import output_count
 from .preprocessing import to_pil, to_tensor
 from .relu_redirect import redirected_relus
 from .transforms import resolve_transforms
@@ -169,14 +168,7 @@ class Maximizer:
             raise ValueError(f"batch must be at least 1, got {batch}")
         self.batch = batch
         self.layer_names = list(dict.fromkeys(n for o in self.objectives for n in o.layers))
-        infos = [find_layer(model, name, self.size) for name in self.layer_names if name != OUTPUT]
-        self.calls = {info.name: info.calls for info in infos}
-        shapes = {info.name: info.shape for info in infos}
-        if OUTPUT in self.layer_names:  # a class objective reads the model's output
-            self.calls[OUTPUT] = 1
-            shapes[OUTPUT] = (output_count(model, self.size), 1, 1)
-        for obj in self.objectives:
-            obj.check(shapes)
+        self.calls = objective_plan(model, self.objectives, self.size)
         self.lr = DEFAULT_LR if lr is None else float(lr)
         self.schedule = schedule
         self.precision = resolve_precision(precision, model_device(model))
