@@ -7,6 +7,9 @@ Headless API::
     cnnwidget.layers(model)                       # layers with (C, H, W) outputs
     cnnwidget.activations(model, "cat.jpg", "layer3")
     cnnwidget.predictions(model, "cat.jpg")       # top-5 (index, name, probability)
+    cnnwidget.attribute(model, "cat.jpg", 281, method="gradcam")   # where the evidence is
+    cnnwidget.filters(model).sheet()              # the first layer's weights
+    cnnwidget.adversarial(model, "cat.jpg", 207)  # make it say class 207
 
 Widget::
 
@@ -19,6 +22,7 @@ from .models import WeightsUnavailableError, load_model
 
 from .engine import Maximizer, deepdream, maximize, objectives
 from .engine import Prediction, class_names, predictions
+from .engine import Adversarial, Cancelled, Filters, adversarial, attribute, filters
 from .atlas import atlas  # the function; its modules stay importable as cnnwidget.atlas.<module>
 
 __all__ = [
@@ -42,6 +46,12 @@ __all__ = [
     "Prediction",
     "class_names",
     "predictions",
+    "attribute",
+    "Filters",
+    "filters",
+    "Adversarial",
+    "adversarial",
+    "Cancelled",
 ]
 
 __version__ = "0.1.0"

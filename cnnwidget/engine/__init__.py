@@ -14,6 +14,10 @@ from .deepdream import deepdream
 from .maximize import Maximizer, maximize
 from .class_names import class_names
 from .predictions import Prediction, predictions
+from .attribution import attribute
+from .first_layer_filters import Filters, filters
+from .adversarial import Adversarial, adversarial
+from .cancellable_forward import Cancelled
 
 __all__ = [
     "ImageError",
@@ -35,4 +39,10 @@ __all__ = [
     "Prediction",
     "class_names",
     "predictions",
+    "attribute",
+    "Filters",
+    "filters",
+    "Adversarial",
+    "adversarial",
+    "Cancelled",
 ]
