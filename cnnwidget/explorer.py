@@ -24,12 +24,15 @@ from .features.attribution import AttributionFeature
 from .features.dream import DreamFeature
 from .features.live import LiveFeature
 from .features.maximize import MaximizeFeature
+from .features.predictions import PredictionsFeature
 from .jobs import JobRunner
 
 STATIC = pathlib.Path(__file__).parent / "static"
 
 
-class CNNExplorer(AtlasFeature, MaximizeFeature, DreamFeature, AttributionFeature, LiveFeature, anywidget.AnyWidget):
+class CNNExplorer(
+    PredictionsFeature, AtlasFeature, MaximizeFeature, DreamFeature, AttributionFeature, LiveFeature, anywidget.AnyWidget
+):
     """Interactive activation explorer for a PyTorch CNN.
 
     Args:
@@ -77,6 +80,7 @@ class CNNExplorer(AtlasFeature, MaximizeFeature, DreamFeature, AttributionFeatur
         self._runner = JobRunner(on_error=self._job_failed)
         self._init_maximize()
         self._init_attribution()
+        self._init_predictions()
         self._init_live()
         self._init_dream()
         self._init_atlas(atlas)

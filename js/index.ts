@@ -14,6 +14,7 @@ import { layerPicker } from "./layerPicker";
 import { livePanel } from "./livePanel";
 import { maximizeOptions } from "./maximizeOptions";
 import { maximizePanel } from "./maximizePanel";
+import { predictionsPanel } from "./predictionsPanel";
 import pictureStyles from "./pictures.css";
 import { asBytes, decodeGrid, type Grid } from "./protocol";
 import styles from "./styles.css";
@@ -25,7 +26,7 @@ type PanelFactory = (ctx: Context) => Panel;
 /** Panels of the left column (the network side), top to bottom. */
 export const LEFT: PanelFactory[] = [layerPicker, gridControls, activationGrid, dreamPanel];
 /** Panels of the right column (the picture side), top to bottom. */
-export const RIGHT: PanelFactory[] = [inputPanel, livePanel, unitDetail, attributionPanel, maximizePanel, maximizeOptions, atlasHover];
+export const RIGHT: PanelFactory[] = [inputPanel, predictionsPanel, livePanel, unitDetail, attributionPanel, maximizePanel, maximizeOptions, atlasHover];
 
 /** Every synced trait a panel may react to. */
 export const TRAITS = [
@@ -34,6 +35,7 @@ export const TRAITS = [
   "live_mode", "live_options", "top_crops", "top_crops_meta", "input_size",
   "maximize_options", "maximize_state", "maximized_image", "neuron", "auto_maximize",
   "show_attribution", "attribution", "attribution_meta", "dream_options", "dream_state", "dream_image",
+  "predictions",
 ];
 
 function render({ model, el }: { model: WidgetModel; el: HTMLElement }): () => void {

@@ -21,18 +21,19 @@ class Prediction(NamedTuple):
     probability: float
 
 
-def model_output(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
+def model_output(model: nn.Module, x: torch.Tensor, *, maps: bool = True) -> torch.Tensor:
     """The model's ``(N, K)`` scores for the preprocessed batch ``x`` (no autograd, model restored).
 
     Outputs with extra dimensions (a score map per class) are averaged over
-    them; a tuple output (auxiliary heads) gives its first tensor.
+    them, unless ``maps`` is False; a tuple output (auxiliary heads) gives its
+    first tensor.
 
     Raises:
         ValueError: the output is not ``(N, K, ...)`` scores; the message says what it was.
     """
     with preserved(model, freeze=False), torch.no_grad():
         out = model(x.to(device=model_device(model), dtype=model_dtype(model)))
-    return class_scores(out)
+    return class_scores(out, maps=maps)
 
 
 def output_count(model: nn.Module, size: int) -> int:
@@ -41,12 +42,15 @@ def output_count(model: nn.Module, size: int) -> int:
     return int(model_output(model, dummy).shape[1])
 
 
-def class_scores(out) -> torch.Tensor:
-    """``(N, K)`` float scores from a model's raw output (first tensor of a tuple, extra dims averaged)."""
+def class_scores(out, *, maps: bool = True) -> torch.Tensor:
+    """``(N, K)`` float scores from a model's raw output (first tensor of a tuple, extra dims averaged).
+
+    With ``maps=False`` an output with extra dimensions is refused (ValueError) instead.
+    """
     from .capture import first_tensor
 
     tensor = first_tensor(out)
-    if tensor is None or tensor.dim() < 2:
+    if tensor is None or tensor.dim() < 2 or (not maps and tensor.dim() > 2):
         shape = None if tensor is None else tuple(tensor.shape)
         raise ValueError(
             f"the model's output {'is not a tensor' if shape is None else f'has shape {shape}'}; "
