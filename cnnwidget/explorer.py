@@ -21,6 +21,7 @@ from .engine.preprocessing import display_crop, input_tensor, resolve_preprocess
 from .default_image import default_image, sample_names, sample_path
 from .features.atlas import AtlasFeature
 from .features.attribution import AttributionFeature
+from .features.attribution_methods import AttributionMethodsFeature
 from .features.dream import DreamFeature
 from .features.live import LiveFeature
 from .features.maximize import MaximizeFeature
@@ -31,7 +32,8 @@ STATIC = pathlib.Path(__file__).parent / "static"
 
 
 class CNNExplorer(
-    PredictionsFeature, AtlasFeature, MaximizeFeature, DreamFeature, AttributionFeature, LiveFeature, anywidget.AnyWidget
+    PredictionsFeature, AttributionMethodsFeature, AtlasFeature, MaximizeFeature, DreamFeature, AttributionFeature,
+    LiveFeature, anywidget.AnyWidget,
 ):
     """Interactive activation explorer for a PyTorch CNN.
 
@@ -81,6 +83,7 @@ class CNNExplorer(
         self._init_maximize()
         self._init_attribution()
         self._init_predictions()
+        self._init_attribution_methods()
         self._init_live()
         self._init_dream()
         self._init_atlas(atlas)

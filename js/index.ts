@@ -4,6 +4,7 @@
 // A new panel plugs in by adding a factory to LEFT or RIGHT.
 import { activationGrid } from "./activationGrid";
 import { atlasHover } from "./atlasHover";
+import { attributionMethods } from "./attributionMethods";
 import { attributionPanel } from "./attributionPanel";
 import { Disposer, h } from "./dom";
 import { dreamPanel } from "./dreamPanel";
@@ -26,7 +27,7 @@ type PanelFactory = (ctx: Context) => Panel;
 /** Panels of the left column (the network side), top to bottom. */
 export const LEFT: PanelFactory[] = [layerPicker, gridControls, activationGrid, dreamPanel];
 /** Panels of the right column (the picture side), top to bottom. */
-export const RIGHT: PanelFactory[] = [inputPanel, predictionsPanel, livePanel, unitDetail, attributionPanel, maximizePanel, maximizeOptions, atlasHover];
+export const RIGHT: PanelFactory[] = [inputPanel, predictionsPanel, livePanel, unitDetail, attributionPanel, attributionMethods, maximizePanel, maximizeOptions, atlasHover];
 
 /** Every synced trait a panel may react to. */
 export const TRAITS = [
@@ -35,7 +36,7 @@ export const TRAITS = [
   "live_mode", "live_options", "top_crops", "top_crops_meta", "input_size",
   "maximize_options", "maximize_state", "maximized_image", "neuron", "auto_maximize",
   "show_attribution", "attribution", "attribution_meta", "dream_options", "dream_state", "dream_image",
-  "predictions",
+  "predictions", "attribution_method", "attribution_methods", "attribution_class", "attribution_state",
 ];
 
 function render({ model, el }: { model: WidgetModel; el: HTMLElement }): () => void {
