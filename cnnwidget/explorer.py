@@ -23,6 +23,7 @@ from .features.atlas import AtlasFeature
 from .features.attribution import AttributionFeature
 from .features.attribution_methods import AttributionMethodsFeature
 from .features.dream import DreamFeature
+from .features.filters import FiltersFeature
 from .features.live import LiveFeature
 from .features.maximize import MaximizeFeature
 from .features.predictions import PredictionsFeature
@@ -32,7 +33,7 @@ STATIC = pathlib.Path(__file__).parent / "static"
 
 
 class CNNExplorer(
-    PredictionsFeature, AttributionMethodsFeature, AtlasFeature, MaximizeFeature, DreamFeature, AttributionFeature,
+    PredictionsFeature, AttributionMethodsFeature, FiltersFeature, AtlasFeature, MaximizeFeature, DreamFeature, AttributionFeature,
     LiveFeature, anywidget.AnyWidget,
 ):
     """Interactive activation explorer for a PyTorch CNN.
@@ -96,6 +97,7 @@ class CNNExplorer(
         self.layers = [
             {"name": i.name, "type": i.type, "shape": list(i.shape), "stage": i.stage} for i in catalog
         ]
+        self._init_filters(int(self._input.shape[-1]))
         chosen = layer or default_layer(catalog)
         self._check_layer(chosen)  # raise a named error early
         self.layer = chosen

@@ -9,6 +9,7 @@ import { attributionPanel } from "./attributionPanel";
 import { Disposer, h } from "./dom";
 import { dreamPanel } from "./dreamPanel";
 import { errorBanner } from "./errorBanner";
+import { filtersPanel } from "./filtersPanel";
 import { gridControls } from "./gridControls";
 import { inputPanel } from "./inputPanel";
 import { layerPicker } from "./layerPicker";
@@ -25,7 +26,7 @@ import { unitDetail } from "./unitDetail";
 type PanelFactory = (ctx: Context) => Panel;
 
 /** Panels of the left column (the network side), top to bottom. */
-export const LEFT: PanelFactory[] = [layerPicker, gridControls, activationGrid, dreamPanel];
+export const LEFT: PanelFactory[] = [layerPicker, gridControls, activationGrid, dreamPanel, filtersPanel];
 /** Panels of the right column (the picture side), top to bottom. */
 export const RIGHT: PanelFactory[] = [inputPanel, predictionsPanel, livePanel, unitDetail, attributionPanel, attributionMethods, maximizePanel, maximizeOptions, atlasHover];
 
@@ -37,6 +38,7 @@ export const TRAITS = [
   "maximize_options", "maximize_state", "maximized_image", "neuron", "auto_maximize",
   "show_attribution", "attribution", "attribution_meta", "dream_options", "dream_state", "dream_image",
   "predictions", "attribution_method", "attribution_methods", "attribution_class", "attribution_state",
+  "filters", "filters_meta",
 ];
 
 function render({ model, el }: { model: WidgetModel; el: HTMLElement }): () => void {

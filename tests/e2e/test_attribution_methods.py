@@ -1,4 +1,5 @@
-"""The attribution method picker and class target in a real JupyterLab and Chromium (issue 18).
+"""The attribution method picker, the class target and the first-layer filters in a real
+JupyterLab and Chromium (issue 18).
 
 Guided Backprop must be marked as failing the sanity check; each method, chosen in the page,
 must come back from the kernel and be drawn over the picture. Writes
@@ -70,3 +71,14 @@ def test_method_picker_marks_guided_backprop_and_draws_every_method(browser, ope
             x += shot.width + 6
         IMG.mkdir(parents=True, exist_ok=True)
         sheet.save(IMG / "attribution-methods.png")
+
+
+def test_a_first_layer_filter_click_selects_its_unit(browser, open_notebook):
+    with shown_explorer(browser, open_notebook, "filters.ipynb", CELLS[:1] + ['print("SELECTED", ex.selected)']) as nb:
+        page = nb.page
+        page.locator("summary", has_text="First-layer filters").click()
+        tiles = page.get_by_test_id("filters").get_by_test_id("filter")
+        expect(tiles).to_have_count(32)
+        tiles.nth(5).click()
+        expect(page.get_by_test_id("unit-title")).to_contain_text("stem.conv", timeout=JOB_MS)
+        assert "SELECTED ('stem.conv', 5)" in nb.run_and_read(1)
