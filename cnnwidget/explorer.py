@@ -19,6 +19,7 @@ from .engine import LayerError, activations_for_tensor, default_layer, find_laye
 from .engine.images import ImageError, decode_image
 from .engine.preprocessing import display_crop, input_tensor, resolve_preprocess
 from .default_image import default_image, sample_names, sample_path
+from .features.adversarial import AdversarialFeature
 from .features.atlas import AtlasFeature
 from .features.attribution import AttributionFeature
 from .features.attribution_methods import AttributionMethodsFeature
@@ -33,7 +34,7 @@ STATIC = pathlib.Path(__file__).parent / "static"
 
 
 class CNNExplorer(
-    PredictionsFeature, AttributionMethodsFeature, FiltersFeature, AtlasFeature, MaximizeFeature, DreamFeature, AttributionFeature,
+    PredictionsFeature, AttributionMethodsFeature, FiltersFeature, AdversarialFeature, AtlasFeature, MaximizeFeature, DreamFeature, AttributionFeature,
     LiveFeature, anywidget.AnyWidget,
 ):
     """Interactive activation explorer for a PyTorch CNN.
@@ -98,6 +99,7 @@ class CNNExplorer(
             {"name": i.name, "type": i.type, "shape": list(i.shape), "stage": i.stage} for i in catalog
         ]
         self._init_filters(int(self._input.shape[-1]))
+        self._init_adversarial()
         chosen = layer or default_layer(catalog)
         self._check_layer(chosen)  # raise a named error early
         self.layer = chosen

@@ -3,6 +3,7 @@
 // one batch per tick, and owns the shared decoded grid and the image Blob URL.
 // A new panel plugs in by adding a factory to LEFT or RIGHT.
 import { activationGrid } from "./activationGrid";
+import { adversarialPanel } from "./adversarialPanel";
 import { atlasHover } from "./atlasHover";
 import { attributionMethods } from "./attributionMethods";
 import { attributionPanel } from "./attributionPanel";
@@ -28,7 +29,7 @@ type PanelFactory = (ctx: Context) => Panel;
 /** Panels of the left column (the network side), top to bottom. */
 export const LEFT: PanelFactory[] = [layerPicker, gridControls, activationGrid, dreamPanel, filtersPanel];
 /** Panels of the right column (the picture side), top to bottom. */
-export const RIGHT: PanelFactory[] = [inputPanel, predictionsPanel, livePanel, unitDetail, attributionPanel, attributionMethods, maximizePanel, maximizeOptions, atlasHover];
+export const RIGHT: PanelFactory[] = [inputPanel, predictionsPanel, livePanel, unitDetail, attributionPanel, attributionMethods, maximizePanel, maximizeOptions, atlasHover, adversarialPanel];
 
 /** Every synced trait a panel may react to. */
 export const TRAITS = [
@@ -38,7 +39,7 @@ export const TRAITS = [
   "maximize_options", "maximize_state", "maximized_image", "neuron", "auto_maximize",
   "show_attribution", "attribution", "attribution_meta", "dream_options", "dream_state", "dream_image",
   "predictions", "attribution_method", "attribution_methods", "attribution_class", "attribution_state",
-  "filters", "filters_meta",
+  "filters", "filters_meta", "classes", "adversarial_state", "adversarial_image", "adversarial_perturbation",
 ];
 
 function render({ model, el }: { model: WidgetModel; el: HTMLElement }): () => void {

@@ -2,7 +2,8 @@
 
 The default model classifies a generated picture of vertical stripes; the page must show the
 kernel's top-5 rows (class and probability), follow a new picture, and a click on a row must
-draw that class in the maximization panel. Writes docs/img/predictions.png.
+draw that class in the maximization panel. Writes docs/img/predictions.png and
+docs/img/class-picture.png (the class picture of "star").
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ CELLS = [
     "from cnnwidget.data.synthetic import make_batch\n"
     "pictures, _ = make_batch(2, seed=3, labels=torch.tensor([7, 3]))\n"
     'ex = CNNExplorer(load_model("default"), image=pictures[0], layer="stage2")\n'
-    'ex.maximize_options = {**ex.maximize_options, "steps": 24, "size": 64}\n'
+    'ex.maximize_options = {**ex.maximize_options, "steps": 64, "size": 128}\n'
     "ex",  # 0
     'print("ROWS", [(p.index, round(p.probability, 6)) for p in ex.predictions])',  # 1
     "ex.set_image(pictures[1])",  # 2
@@ -66,3 +67,4 @@ def test_predictions_show_the_kernel_top5_and_a_class_click_draws_the_class(brow
         expect(picture).to_have_attribute("data-unit", "logits:3", timeout=JOB_MS)
         expect(picture).to_have_attribute("data-status", "done", timeout=JOB_MS)
         assert "STATE ['logits', 3] done ''" in nb.run_and_read(3)
+        picture.screenshot(path=str(IMG / "class-picture.png"))
