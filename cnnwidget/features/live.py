@@ -153,13 +153,14 @@ class LiveFeature(traitlets.HasTraits):
         self._last_frame = rgb
         content = {"type": protocol.LIVE_RESULT, "id": frame_id, "t": t, "mode": self.live_mode, "layer": self.layer}
         buffers: list[bytes] = []
+        x = None
         if self.live_mode == "dream":
             dreamed = self._dreamer_for()(rgb)
             result = {"dream": dreamed}
             buffers.append(protocol.encode_jpeg(Image.fromarray(dreamed), quality=85))
         else:
-            acts = activations_for_tensor(self.model, self._live_tensor(rgb), self.layer,
-                                          precision=self.live_options["precision"])
+            x = self._live_tensor(rgb)
+            acts = activations_for_tensor(self.model, x, self.layer, precision=self.live_options["precision"])
             payload, shape = protocol.encode_grid(acts)
             content.update(shape)
             buffers.append(payload)
@@ -173,6 +174,8 @@ class LiveFeature(traitlets.HasTraits):
         content["kernel_ms"] = round(kernel_ms, 2)
         content["stats"] = self._stats.snapshot()
         self.send(content, buffers=buffers)
+        if x is not None:
+            self._live_frame_predictions(x, camera=frame_id >= 0)  # after the answer, which must not wait behind it
         return result
 
     def _live_crop(self, pil: Image.Image) -> Image.Image:

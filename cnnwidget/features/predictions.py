@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import traitlets
 
 from .. import protocol
@@ -14,6 +16,9 @@ from ..maximize_job import MaximizeRequest
 TOP_K = 5
 """Rows in the predictions panel."""
 
+LIVE_EVERY_S = 0.25
+"""Live camera frames update the predictions at most this often (4 times a second)."""
+
 CLASS_LAYER = "logits"
 """The pseudo-layer a class's maximization runs under (``"logits:k"`` is class ``k``)."""
 
@@ -21,7 +26,8 @@ CLASS_LAYER = "logits"
 class PredictionsFeature(traitlets.HasTraits):
     """Top-5 predictions of the input picture (mixed into :class:`~cnnwidget.CNNExplorer`).
 
-    Recomputed whenever a new picture is set (``image`` changes). A model whose
+    Recomputed whenever a new picture is set (``image`` changes), for frames fed
+    from Python, and for live camera frames (at most 4 times a second). A model whose
     output is not ``(N, classes)`` scores (a feature extractor) shows no rows.
     """
 
@@ -48,8 +54,9 @@ class PredictionsFeature(traitlets.HasTraits):
     def _image_changed(self, change) -> None:
         self._refresh_predictions()
 
-    def _refresh_predictions(self) -> None:
-        x = getattr(self, "_input", None)
+    def _refresh_predictions(self, x=None) -> None:
+        """Rank the classes of ``x`` (a preprocessed batch of one; default: the input picture)."""
+        x = getattr(self, "_input", None) if x is None else x
         if x is None:
             return
         try:
@@ -58,3 +65,17 @@ class PredictionsFeature(traitlets.HasTraits):
             self.predictions = []
             return
         self.predictions = top_predictions(scores, class_names(self.model, scores.numel()), TOP_K)
+
+    def _live_frame_predictions(self, x, *, camera: bool = True) -> None:
+        """Called by the live feature after each frame's answer is sent: the frame's top-5.
+
+        Camera frames are ranked at most every :data:`LIVE_EVERY_S` seconds (a full forward
+        pass, where the live maps stop early); frames fed from Python always are.
+        """
+        if not self.predictions:  # only for a classifier (the input picture had class scores)
+            return
+        now = time.monotonic()
+        if camera and now - getattr(self, "_live_ranked_at", 0.0) < LIVE_EVERY_S:
+            return
+        self._live_ranked_at = now
+        self._refresh_predictions(x)

@@ -55,3 +55,11 @@ def test_a_model_without_class_scores_shows_no_predictions():
         assert ex.predictions == []
     finally:
         ex.close()
+
+
+def test_predictions_follow_each_live_frame(explorer):
+    pictures, _ = make_batch(2, seed=8, labels=torch.tensor([5, 10]))
+    for picture, label in zip(pictures, (5, 10)):
+        frame = (picture.permute(1, 2, 0).numpy() * 255).round().astype("uint8")
+        explorer.feed(frame)
+        assert explorer.predictions[0].index == label and explorer.predictions[0].name == CLASSES[label]
