@@ -45,7 +45,12 @@ def image_payloads(rng: random.Random) -> list[tuple[bytes, bool]]:
 
 
 def random_message(rng: random.Random, payloads) -> tuple[object, list]:
-    kind = rng.choice(["upload", "sample", "maximize", "frame", "cancel", "freeze", "garbage", "missing", "wrongtype"])
+    kind = rng.choice(["upload", "sample", "maximize", "frame", "cancel", "freeze", "garbage", "missing", "wrongtype",
+                       "maximize_class", "adversarial"])
+    if kind == "maximize_class":  # resnet18 has classes 0..999
+        return {"type": "maximize_class", "class": rng.choice([-1, 1000, 10**9, "3", None])}, []
+    if kind == "adversarial":
+        return {"type": "adversarial", "class": rng.choice([-1, 1000, 10**9, 2.5]), "eps": rng.choice([8, 0, 1000, -1, "8"])}, []
     if kind == "upload":
         data, _ = rng.choice(payloads)
         return {"type": "upload", "name": rng.choice(["a.png", "", "../../etc/passwd", "x" * 300])}, [data]

@@ -137,9 +137,13 @@ def test_errors_name_the_fix_and_leave_the_model_as_found(net):
     def explode(done, total):
         raise Broken
 
+    stop = threading.Event()
+    stop.set()
     for method in METHODS:
         with pytest.raises(Broken):
             attribute(net, _red_square(), 1, method, callback=explode, **FAST)
+        with pytest.raises(Cancelled):  # cancelled before its first forward pass
+            attribute(net, _red_square(), ("stage3", 5), method, cancel=stop, **FAST)
     assert_same_state(before, model_state(net))
 
 
