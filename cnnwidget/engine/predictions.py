@@ -7,6 +7,7 @@ from typing import NamedTuple
 import torch
 from torch import nn
 
+from .capture import first_tensor
 from .class_names import class_names
 from .model_guard import preserved
 from .placement import model_device, model_dtype
@@ -47,8 +48,6 @@ def class_scores(out, *, maps: bool = True) -> torch.Tensor:
 
     With ``maps=False`` an output with extra dimensions is refused (ValueError) instead.
     """
-    from .capture import first_tensor
-
     tensor = first_tensor(out)
     if tensor is None or tensor.dim() < 2 or (not maps and tensor.dim() > 2):
         shape = None if tensor is None else tuple(tensor.shape)
