@@ -41,8 +41,9 @@ class Adversarial:
     """What :func:`adversarial` found.
 
     Attributes:
-        image: the perturbed picture (PIL, 8-bit; ``pixels`` keeps full precision).
-        pixels: ``(3, H, W)`` perturbed picture in [0, 1].
+        image: the perturbed picture (PIL, 8-bit).
+        pixels: ``(3, H, W)`` the same picture in [0, 1], on the 256 levels of an 8-bit image:
+            saved as a PNG it is still read as ``target``.
         perturbation: ``(3, H, W)`` change, each value within ``[-eps, eps]``.
         predictions: the new top-k :class:`~cnnwidget.engine.predictions.Prediction` list.
         before: the original picture's top-k.
@@ -67,6 +68,15 @@ class Adversarial:
         reach = float(self.perturbation.abs().max())
         gain = 0.5 / reach if reach > 0 else 1.0
         return to_pil(0.5 + gain * self.perturbation), gain
+
+
+def _eight_bit(pixels: torch.Tensor) -> torch.Tensor:
+    """``pixels`` rounded to the 256 grey levels of a saved picture.
+
+    The photo's own pixels and the budget's bounds (``k/255``) lie on those levels, so
+    rounding keeps every change within the budget.
+    """
+    return (pixels.detach() * 255).round() / 255
 
 
 class _Reached(Exception):
@@ -98,7 +108,8 @@ def adversarial(
         step_size: the change per step (default ``2.5 * eps / steps``, Madry et al.'s choice).
         preprocess: as in :func:`cnnwidget.activations` (the model's own by default).
         k: rows in the reported top-k lists.
-        stop_when_reached: stop at the first step whose picture has ``target`` on top.
+        stop_when_reached: stop at the first step whose picture, rounded to 8 bits, has
+            ``target`` on top.
         cancel: a ``threading.Event``; once set, the attack stops at its next step and
             raises :class:`~cnnwidget.engine.cancellable_forward.Cancelled`.
         callback: ``callback(step, steps)`` after each step.
@@ -138,8 +149,11 @@ def adversarial(
         def watched(p: torch.Tensor) -> torch.Tensor:
             out = scores(p)
             if stop_when_reached and int(out[0].argmax()) == target:
-                found["pixels"] = p.detach()
-                raise _Reached
+                saved = _eight_bit(p)  # what the picture will be once saved must say it too
+                with torch.no_grad():
+                    if int(scores(saved)[0].argmax()) == target:
+                        found["pixels"] = saved
+                        raise _Reached
             return out
 
         forward = CancellableForward(watched, cancel=cancel, callback=callback, total=int(steps))
@@ -152,6 +166,7 @@ def adversarial(
                 result = attack.perturb(pixels, radius=float(eps), step_size=step_size, step_num=int(steps),
                                         target=torch.tensor([target], device=device), targeted=True)
             taken = int(steps)
+            result = _eight_bit(result)
         except _Reached:
             result = found["pixels"]
             taken = forward.calls  # the calls before the one that saw the target each took a step

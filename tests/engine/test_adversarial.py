@@ -31,11 +31,14 @@ def test_every_sample_photo_is_made_to_say_its_least_likely_class(net):
         assert adv.perturbation.abs().max() <= EPS + 1e-6
         assert 0 <= adv.pixels.min() and adv.pixels.max() <= 1
         assert adv.predictions[0].index == target and adv.before[0].index == ranked[0].index
+        saved = predictions(net, adv.image, k=1)[0]  # the 8-bit picture, read back as a user would
+        assert saved.index == target, (name, saved)
         with torch.no_grad():  # checked independently of the attack's own bookkeeping
             net.eval()
             assert int(net(normalize(adv.pixels[None])).argmax()) == target
             net.train()
         outcomes[name] = adv.steps
+    print("steps per photo:", outcomes)
     assert len(outcomes) == 6
     assert_same_state(before, model_state(net))
 
