@@ -3,17 +3,21 @@
 // one batch per tick, and owns the shared decoded grid and the image Blob URL.
 // A new panel plugs in by adding a factory to LEFT or RIGHT.
 import { activationGrid } from "./activationGrid";
+import { adversarialPanel } from "./adversarialPanel";
 import { atlasHover } from "./atlasHover";
+import { attributionMethods } from "./attributionMethods";
 import { attributionPanel } from "./attributionPanel";
 import { Disposer, h } from "./dom";
 import { dreamPanel } from "./dreamPanel";
 import { errorBanner } from "./errorBanner";
+import { filtersPanel } from "./filtersPanel";
 import { gridControls } from "./gridControls";
 import { inputPanel } from "./inputPanel";
 import { layerPicker } from "./layerPicker";
 import { livePanel } from "./livePanel";
 import { maximizeOptions } from "./maximizeOptions";
 import { maximizePanel } from "./maximizePanel";
+import { predictionsPanel } from "./predictionsPanel";
 import pictureStyles from "./pictures.css";
 import { asBytes, decodeGrid, type Grid } from "./protocol";
 import styles from "./styles.css";
@@ -23,9 +27,9 @@ import { unitDetail } from "./unitDetail";
 type PanelFactory = (ctx: Context) => Panel;
 
 /** Panels of the left column (the network side), top to bottom. */
-export const LEFT: PanelFactory[] = [layerPicker, gridControls, activationGrid, dreamPanel];
+export const LEFT: PanelFactory[] = [layerPicker, gridControls, activationGrid, dreamPanel, filtersPanel];
 /** Panels of the right column (the picture side), top to bottom. */
-export const RIGHT: PanelFactory[] = [inputPanel, livePanel, unitDetail, attributionPanel, maximizePanel, maximizeOptions, atlasHover];
+export const RIGHT: PanelFactory[] = [inputPanel, predictionsPanel, livePanel, unitDetail, attributionPanel, attributionMethods, maximizePanel, maximizeOptions, atlasHover, adversarialPanel];
 
 /**
  * Every synced trait, one key per member of `Traits` (types.ts): leaving one out, or naming one
@@ -38,6 +42,9 @@ const TRAIT_KEYS: { [K in keyof Traits]: true } = {
   maximize_options: true, maximize_state: true, maximized_image: true, neuron: true, auto_maximize: true,
   show_attribution: true, attribution: true, attribution_meta: true, dream_options: true, dream_state: true,
   dream_image: true, atlas_units: true, option_specs: true,
+  predictions: true, attribution_method: true, attribution_methods: true, attribution_class: true,
+  attribution_state: true, filters: true, filters_meta: true, classes: true, adversarial_state: true,
+  adversarial_image: true, adversarial_perturbation: true,
 };
 
 /** Every synced trait a panel may react to. */

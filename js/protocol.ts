@@ -31,6 +31,11 @@ export const LIVE_RESULT = "live_result";
  */
 export const ATLAS_IMAGE = "atlas_image";
 
+/** Browser → kernel: draw the picture of a class (its logit maximized) in the maximization panel. content {type, class}. */
+export const MAXIMIZE_CLASS = "maximize_class";
+/** Browser → kernel: make the picture say a class (targeted PGD). content {type, class, eps}; eps in grey levels of 255. */
+export const ADVERSARIAL = "adversarial";
+
 /** float32 values per channel at the start of `grid`: min, max, mean, flat index of the max. */
 export const STATS_PER_CHANNEL = 4;
 /** Uploads larger than this are refused by the kernel; checked here too to save the transfer. */

@@ -35,6 +35,8 @@ FRAME = "frame"  # content: {id, width, height, t, latency_ms?}; buffers: [RGBA 
 FREEZE = "freeze"  # content: {}
 LIVE_STOP = "live_stop"  # content: {}
 ATLAS_IMAGE = "atlas_image"  # content: {layer, channel}; answered by the kernel message of the same type
+MAXIMIZE_CLASS = "maximize_class"  # content: {class}: maximize that class's logit
+ADVERSARIAL = "adversarial"  # content: {class, eps}: make the picture say class; eps in grey levels (of 255)
 
 BROWSER_MESSAGES = {
     UPLOAD: {"name": str},
@@ -46,6 +48,8 @@ BROWSER_MESSAGES = {
     FREEZE: {},
     LIVE_STOP: {},
     ATLAS_IMAGE: {"layer": str, "channel": int},
+    MAXIMIZE_CLASS: {"class": int},
+    ADVERSARIAL: {"class": int, "eps": int},
 }
 """Message type -> required fields and their types, for messages the kernel accepts."""
 
