@@ -19,7 +19,7 @@ def net():
 @pytest.fixture
 def explorer(net):
     pictures, _ = make_batch(1, seed=3, labels=torch.tensor([1]))
-    ex = CNNExplorer(net, image=pictures[0], layer="stage3", auto_maximize=False)  # no maximization running while the model is fingerprinted
+    ex = CNNExplorer(net, image=pictures[0], layer="stage3", auto_maximize=False)  # no maximization holding the model
     yield ex
     ex.close()
 
