@@ -10,6 +10,8 @@ import type { Context, Panel } from "./types";
 
 interface AttributionMeta {
   unit?: [string, number];
+  label?: string;
+  class?: number;
   height?: number;
   width?: number;
 }
@@ -24,8 +26,13 @@ export function attributionPanel(ctx: Context): Panel {
   const frame = h("div", { class: "cnnx-frame" }, photo, heat);
   const body = h("div", { class: "cnnx-col", hidden: true }, caption, frame);
   const el = h("div", { class: "cnnx-attribution" },
-    h("label", { class: "cnnx-row cnnx-label" }, toggle, "Grad-CAM: where the unit fires, and why"), body);
+    h("label", { class: "cnnx-row cnnx-label" }, toggle, "Attribution: where the evidence is, and why"), body);
   let url = "";
+
+  function methodLabel(): string {
+    const methods = (model.get("attribution_methods") ?? []) as { name: string; label: string }[];
+    return methods.find((m) => m.name === model.get("attribution_method"))?.label ?? "Grad-CAM";
+  }
 
   function draw(): void {
     const on = !!model.get("show_attribution");
@@ -36,11 +43,19 @@ export function attributionPanel(ctx: Context): Panel {
     const w = meta.width ?? 0, hgt = meta.height ?? 0;
     const sel = model.get("selected") as [string, number] | [];
     const unit = meta.unit ? `${meta.unit[0]}:${meta.unit[1]}` : "";
-    const current = sel.length === 2 && unit === `${sel[0]}:${sel[1]}`;
-    heat.toggleAttribute("data-stale", !current);
-    caption.textContent = sel.length !== 2
+    const chosen = Number(model.get("attribution_class") ?? -1);
+    const label = meta.label ?? "Grad-CAM";
+    if (chosen >= 0) {
+      const current = meta.class === chosen && label === methodLabel();
+      heat.toggleAttribute("data-stale", !current);
+      caption.textContent = current ? `${label} of class ${chosen}: bright = strongest evidence` : `computing ${methodLabel()} of class ${chosen}…`;
+      heat.dataset.class = String(meta.class ?? -1);
+    }
+    const current = sel.length === 2 && unit === `${sel[0]}:${sel[1]}` && (meta.class ?? -1) < 0;
+    if (chosen < 0) heat.toggleAttribute("data-stale", !current);
+    if (chosen < 0) caption.textContent = sel.length !== 2
       ? "Select a unit to see which parts of the picture drive it"
-      : current ? `Grad-CAM of ${sel[0]} #${sel[1]}: bright = strongest evidence` : `computing Grad-CAM of ${sel[0]} #${sel[1]}…`;
+      : current ? `${label} of ${sel[0]} #${sel[1]}: bright = strongest evidence` : `computing ${methodLabel()} of ${sel[0]} #${sel[1]}…`;
     if (!on || !w || !hgt || bytes.byteLength !== w * hgt) return;
     heat.width = w;
     heat.height = hgt;
@@ -67,7 +82,7 @@ export function attributionPanel(ctx: Context): Panel {
     el,
     update(changed) {
       if (changed.has("image") && ctx.imageUrl() !== url) photo.src = url = ctx.imageUrl();
-      if (["show_attribution", "attribution", "attribution_meta", "selected"].some((t) => changed.has(t))) draw();
+      if (["show_attribution", "attribution", "attribution_meta", "selected", "attribution_class", "attribution_method"].some((t) => changed.has(t))) draw();
     },
     dispose: () => off.run(),
   };

@@ -5,12 +5,15 @@
 // the grid. Routes trait changes to the panels in one batch per tick, and owns the shared
 // decoded grid and the image Blob URL. A new panel plugs in by adding a factory to a region.
 import { activationGrid } from "./activationGrid";
+import { adversarialPanel } from "./adversarialPanel";
 import { atlasHover } from "./atlasHover";
+import { attributionMethods } from "./attributionMethods";
 import { attributionPanel } from "./attributionPanel";
 import { Disposer, h } from "./dom";
 import { dreamPanel } from "./dreamPanel";
 import { errorBanner } from "./errorBanner";
 import { examplesPanel } from "./examplesPanel";
+import { filtersPanel } from "./filtersPanel";
 import { gridControls } from "./gridControls";
 import { inputPanel } from "./inputPanel";
 import { explorerKeys } from "./keyboard";
@@ -19,6 +22,7 @@ import { layerPicker } from "./layerPicker";
 import { livePanel } from "./livePanel";
 import { maximizeOptions } from "./maximizeOptions";
 import { maximizePanel } from "./maximizePanel";
+import { predictionsPanel } from "./predictionsPanel";
 import pictureStyles from "./pictures.css";
 import { asBytes, decodeGrid, type Grid } from "./protocol";
 import styles from "./styles.css";
@@ -33,13 +37,13 @@ export const REGIONS = {
   /** The toolbar over everything. */
   toolbar: [layerPicker, gridControls],
   /** The network side: the grid (scrolling in its own box). */
-  grid: [activationGrid],
+  grid: [activationGrid, filtersPanel],
   /** Folded under the grid: [section name, title, panels]. */
   folded: [["options", "Maximization options", [maximizeOptions]], ["dream", "DeepDream", [dreamPanel]]] as [string, string, PanelFactory[]][],
   /** Stage, first column: the input picture (the live view takes its place) over the unit's map. */
-  picture: [inputPanel, livePanel, unitDetail],
-  /** Stage, second column: what the unit wants to see, Grad-CAM, the atlas. */
-  unit: [maximizePanel, examplesPanel, attributionPanel, atlasHover],
+  picture: [inputPanel, livePanel, unitDetail, predictionsPanel],
+  /** Stage, second column: what the unit wants to see, its dataset examples, attribution, the atlas, "make it say X". */
+  unit: [maximizePanel, examplesPanel, attributionPanel, attributionMethods, atlasHover, adversarialPanel],
 } as const;
 
 /**
@@ -53,6 +57,9 @@ const TRAIT_KEYS: { [K in keyof Traits]: true } = {
   maximize_options: true, maximize_state: true, maximized_image: true, neuron: true, auto_maximize: true,
   show_attribution: true, attribution: true, attribution_meta: true, dream_options: true, dream_state: true,
   dream_image: true, atlas_units: true, option_specs: true, unit_examples: true, examples_layers: true,
+  predictions: true, attribution_method: true, attribution_methods: true, attribution_class: true,
+  attribution_state: true, filters: true, filters_meta: true, classes: true, adversarial_state: true,
+  adversarial_image: true, adversarial_perturbation: true,
 };
 
 /** Every synced trait a panel may react to. */

@@ -37,6 +37,11 @@ export const B64 = "b64";
 /** The probe's bytes, sent as a buffer both ways. */
 export const TRANSPORT_PROBE: Uint8Array = new Uint8Array([0xca, 0xfe, 0x00, 0x01]);
 
+/** Browser → kernel: draw the picture of a class (its logit maximized) in the maximization panel. content {type, class}. */
+export const MAXIMIZE_CLASS = "maximize_class";
+/** Browser → kernel: make the picture say a class (targeted PGD). content {type, class, eps}; eps in grey levels of 255. */
+export const ADVERSARIAL = "adversarial";
+
 /** float32 values per channel at the start of `grid`: min, max, mean, flat index of the max. */
 export const STATS_PER_CHANNEL = 4;
 /** Uploads larger than this are refused by the kernel; checked here too to save the transfer. */

@@ -51,13 +51,24 @@ export interface Traits {
   auto_maximize: boolean;
   show_attribution: boolean;
   attribution: TraitBytes;
-  attribution_meta: { unit?: [string, number]; height?: number; width?: number };
+  attribution_meta: { unit?: [string, number]; method?: string; label?: string; class?: number; height?: number; width?: number };
+  attribution_method: string;
+  attribution_methods: { name: string; label: string; sane: boolean }[];
+  attribution_class: number;
+  attribution_state: Record<string, unknown>;
   dream_options: { layers?: string[]; [key: string]: unknown };
   dream_state: Record<string, unknown>;
   dream_image: TraitBytes;
   atlas_units: Record<string, number[]>;
   unit_examples: UnitExamples | Record<string, never>;
   examples_layers: string[];
+  predictions: [number, string, number][];
+  filters: TraitBytes;
+  filters_meta: { layer?: string; count?: number; height?: number; width?: number; colour?: boolean };
+  classes: string[];
+  adversarial_state: Record<string, unknown>;
+  adversarial_image: TraitBytes;
+  adversarial_perturbation: TraitBytes;
   option_specs: Record<"maximize" | "dream" | "live", import("./optionForm").OptionSpec[]>;
 }
 

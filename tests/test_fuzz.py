@@ -68,7 +68,22 @@ NEEDS_FIELD = "message '\\w+' needs an? \\w+ field"
 def random_message(rng: random.Random, payloads, state: dict) -> tuple[object, list, str | None]:
     """One message, its buffers and its verdict: ``None`` for a valid message, else the expected error
     (a regular expression). ``state`` remembers whether a valid live frame arrived (for freeze)."""
-    kind = rng.choice(["upload", "sample", "maximize", "frame", "cancel", "freeze", "garbage", "missing", "wrongtype"])
+    kind = rng.choice(["upload", "sample", "maximize", "frame", "cancel", "freeze", "garbage", "missing", "wrongtype",
+                       "maximize_class", "adversarial"])
+    if kind == "maximize_class":  # resnet18 has classes 0..999
+        k = rng.choice([3, -1, 1000, 10**9, "3", None])
+        if not isinstance(k, int):
+            expect = NEEDS_FIELD
+        else:
+            expect = None if k == 3 else f"class {k} is out of range: the model has 1000 outputs; use 0..999"
+        return {"type": "maximize_class", "class": k}, [], expect
+    if kind == "adversarial":  # every one is refused before an attack starts
+        k, eps = rng.choice([-1, 1000, 10**9, 2.5]), rng.choice([8, 0, 1000, -1, "8"])
+        if not isinstance(k, int) or not isinstance(eps, int):
+            expect = NEEDS_FIELD
+        else:
+            expect = f"target class {k} is out of range: use 0..999"
+        return {"type": "adversarial", "class": k, "eps": eps}, [], expect
     if kind == "upload":
         data, expect = rng.choice(payloads)
         return {"type": "upload", "name": rng.choice(["a.png", "", "../../etc/passwd", "x" * 300])}, [data], expect

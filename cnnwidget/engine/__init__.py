@@ -13,6 +13,12 @@ from . import objectives
 from .deepdream import deepdream
 from .maximize import Maximizer, maximize
 from .accentuate import Accentuation, accentuate
+from .class_names import class_names
+from .predictions import Prediction, predictions
+from .attribution import attribute
+from .first_layer_filters import Filters, filters
+from .adversarial import Adversarial, adversarial
+from .cancellable_forward import Cancelled
 
 __all__ = [
     "ImageError",
@@ -33,4 +39,13 @@ __all__ = [
     "deepdream",
     "maximize",
     "objectives",
+    "Prediction",
+    "class_names",
+    "predictions",
+    "attribute",
+    "Filters",
+    "filters",
+    "Adversarial",
+    "adversarial",
+    "Cancelled",
 ]

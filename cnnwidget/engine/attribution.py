@@ -1,69 +1,372 @@
-"""Where a unit fires and why: its upsampled map, and Grad-CAM for that unit.
+"""Why the network decides what it does: attribution maps through Captum.
 
-Grad-CAM (Selvaraju et al., ICCV 2017) weights the feature maps of an earlier
-layer by the mean gradient of the target with respect to each of them, sums
-them and keeps the positive part. Here the target is one unit's mean
-activation, and the earlier layer is by default the nearest one with a finer
-map than the unit's own (Grad-CAM on the unit's own layer would only return
-its map).
+:func:`attribute` explains one *target* (a class, a unit, or any objective)
+for one picture with one of four methods, all computed by Captum
+(https://captum.ai), the maintained PyTorch attribution library:
+
+==========================  =====================================================
+``"gradcam"``               Grad-CAM (Selvaraju et al. 2017): a layer's maps weighted
+                            by the mean gradient of the target, positive part
+``"integrated_gradients"``  Integrated Gradients (Sundararajan et al. 2017) from a
+                            black picture, magnitude summed over colours
+``"guided_backprop"``       Guided Backpropagation (Springenberg et al. 2015),
+                            magnitude summed over colours
+``"occlusion"``             Occlusion (Zeiler & Fergus 2014): how much the target
+                            drops when a grey square hides each region
+==========================  =====================================================
+
+Every map is ``float32 (H, W)`` in [0, 1] at the picture's resolution, 1 where
+the evidence is strongest. The methods do not all pass the model-parameter
+randomization check of Adebayo et al. (2018); :data:`SANITY` records which do,
+as measured by ``tests/engine/test_attribution_sanity.py`` (figures in
+``docs/attribution.md``).
+
+The model is left exactly as found (see :mod:`~cnnwidget.engine.model_guard`),
+also when a method raises or is cancelled.
 """
 
 from __future__ import annotations
+
+import math
+import threading
+import warnings
+from typing import Callable
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .cancellable_forward import CancellableForward, Cancelled
 from .capture import LayerCapture
+from .images import load_image
 from .layer_catalog import find_layer, layers
 from .model_guard import preserved
+from .normalizer import pixel_normalizer
+from .objective_plan import objective_plan
+from .objectives import OUTPUT, Objective, as_objective, channel, class_logit
+from .out_of_place import out_of_place
 from .placement import model_device, model_dtype
+from .preprocessing import display_crop, resolve_preprocess, to_tensor
+
+METHODS = ("gradcam", "integrated_gradients", "guided_backprop", "occlusion")
+"""The attribution methods, in the order the widget lists them."""
+
+METHOD_LABELS = {
+    "gradcam": "Grad-CAM",
+    "integrated_gradients": "Integrated Gradients",
+    "guided_backprop": "Guided Backprop",
+    "occlusion": "Occlusion",
+}
+"""Readable name of each method."""
+
+SANITY = {
+    "gradcam": True,
+    "integrated_gradients": True,
+    "guided_backprop": False,
+    "occlusion": True,
+}
+"""Whether each method passes the model-parameter randomization check (Adebayo et al. 2018):
+its map changes clearly when the trained weights are replaced by random ones. Verified on
+the default model by ``tests/engine/test_attribution_sanity.py``."""
+
+_ALIASES = {
+    "grad-cam": "gradcam", "grad_cam": "gradcam", "ig": "integrated_gradients",
+    "integrated-gradients": "integrated_gradients", "gbp": "guided_backprop",
+    "guided-backprop": "guided_backprop",
+}
+
+IG_STEPS = 32
+"""Integrated Gradients' default number of steps along the path from black to the picture."""
+
+IG_BATCH = 8
+"""Path points evaluated per forward pass by Integrated Gradients."""
+
+OCCLUSIONS_PER_PASS = 16
+"""Occluded copies of the picture evaluated per forward pass."""
+
+
+def attribute(
+    model: nn.Module,
+    image,
+    target,
+    method: str = "gradcam",
+    *,
+    preprocess=None,
+    layer: str | None = None,
+    steps: int = IG_STEPS,
+    window: int | None = None,
+    stride: int | None = None,
+    cancel: threading.Event | None = None,
+    callback: Callable[[int, int], None] | None = None,
+    progress: bool = False,
+) -> np.ndarray:
+    """Where in ``image`` the evidence for ``target`` lies, by ``method``.
+
+    Args:
+        model: the network (left exactly as found).
+        image: a PIL image, path, ``(H, W, 3)`` array or ``(3, H, W)`` tensor; it is
+            cropped and resized as the model expects (see ``preprocess``).
+        target: a class index (``207``), a unit ``("layer3", 5)``, a shorthand
+            (``"logits:207"``, ``"layer3:5"``) or any
+            :class:`~cnnwidget.engine.objectives.Objective`.
+        method: one of :data:`METHODS` (``"ig"`` and ``"gbp"`` are accepted too).
+        preprocess: as in :func:`cnnwidget.activations` (the model's own by default).
+        layer: Grad-CAM only: the layer whose maps are weighted (default: for a
+            class, the last layer with a spatial map; for a unit, the last layer
+            before it with a finer map, see :func:`gradcam_layer`).
+        steps: Integrated Gradients only: points on the path from black.
+        window, stride: Occlusion only: side of the grey square (default 1/8 of the
+            picture) and its step (default half the window).
+        cancel: a ``threading.Event``; once set, the method stops at its next
+            forward pass and raises :class:`Cancelled`.
+        callback: ``callback(done, total)`` after each forward pass.
+        progress: show a tqdm progress bar.
+
+    Returns:
+        ``float32 (H, W)`` map in [0, 1] (all zeros when nothing in the picture
+        raises the target).
+
+    Raises:
+        ValueError: an unknown method or target; the message lists the choices.
+        Cancelled: ``cancel`` was set.
+
+    Example:
+        >>> heat = cnnwidget.attribute(model, "cat.jpg", 281, method="occlusion")   # doctest: +SKIP
+    """
+    pixels = to_tensor(display_crop(load_image(image), resolve_preprocess(preprocess, model)))[None]
+    bar = _progress_bar(progress, method)
+    report = callback
+    if bar is not None:
+        def report(done: int, total: int) -> None:
+            bar.total = total
+            bar.n = done
+            bar.refresh()
+            if callback is not None:
+                callback(done, total)
+    try:
+        return attribution_map(
+            model, pixels, target, method, normalize=pixel_normalizer(preprocess, model), layer=layer,
+            steps=steps, window=window, stride=stride, cancel=cancel, callback=report,
+        )
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def attribution_map(
+    model: nn.Module,
+    pixels: torch.Tensor,
+    target,
+    method: str = "gradcam",
+    *,
+    normalize: Callable[[torch.Tensor], torch.Tensor] = lambda x: x,
+    layer: str | None = None,
+    steps: int = IG_STEPS,
+    window: int | None = None,
+    stride: int | None = None,
+    cancel: threading.Event | None = None,
+    callback: Callable[[int, int], None] | None = None,
+) -> np.ndarray:
+    """:func:`attribute` for a ready ``(1, 3, H, W)`` batch; ``normalize`` maps it to the model's input."""
+    method = method_name(method)
+    objective = target_objective(target)
+    if pixels.dim() != 4 or pixels.shape[0] != 1:
+        raise ValueError(f"expected one picture shaped (1, 3, H, W), got {tuple(pixels.shape)}")
+    size = tuple(pixels.shape[-2:])
+    calls = objective_plan(model, [objective], size[0])
+    source = gradcam_layer(model, objective, size, layer) if method == "gradcam" else None
+    device, dtype = model_device(model), model_dtype(model)
+    pixels = pixels.detach().to(device=device, dtype=torch.float32).requires_grad_(True)
+    with preserved(model, freeze=True), out_of_place(model), torch.enable_grad(), LayerCapture(
+        model, list(calls), calls=calls
+    ) as capture:
+
+        def score(p: torch.Tensor) -> torch.Tensor:
+            return objective(capture.run(normalize(p).to(dtype)))
+
+        forward = CancellableForward(
+            score, cancel=cancel, callback=callback, total=_passes(method, size, steps, window, stride)
+        )
+        forward.check()
+        try:
+            raw = _RUNNERS[method](model, forward, pixels, source=source, steps=steps, window=window, stride=stride)
+        except RuntimeError as err:
+            if "does not require grad" not in str(err) and "not have been used in the graph" not in str(err):
+                raise
+            raw = torch.zeros(size)  # the target does not depend on the picture
+        forward.finish()
+    return _unit_range(raw)
+
+
+def target_objective(target) -> Objective:
+    """The objective an attribution target stands for (see :func:`attribute`)."""
+    if isinstance(target, bool):
+        raise ValueError("a target is a class index, a (layer, channel) pair or an objective, not a bool")
+    if isinstance(target, (int, np.integer)):
+        return class_logit(int(target))
+    if isinstance(target, tuple) and len(target) == 2 and isinstance(target[0], str):
+        return channel(target[0], int(target[1]))
+    try:
+        return as_objective(target)
+    except ValueError as err:
+        raise ValueError(
+            f"cannot attribute to {target!r}: give a class index (207), a unit ('layer3', 5), "
+            f"a shorthand ('logits:207', 'layer3:5') or an objective ({err})"
+        ) from None
+
+
+def method_name(method: str) -> str:
+    """The canonical name of ``method`` (accepts the aliases ``"ig"``, ``"gbp"``, ``"grad-cam"``)."""
+    key = _ALIASES.get(str(method).lower(), str(method).lower())
+    if key not in METHODS:
+        raise ValueError(f"unknown attribution method {method!r}; choose one of {', '.join(METHODS)}")
+    return key
+
+
+def gradcam_layer(model: nn.Module, objective: Objective, size: tuple[int, int], layer: str | None = None) -> str:
+    """The layer Grad-CAM weights for ``objective``.
+
+    For a class (the model's output), the last layer with a spatial map; for a
+    unit, the last layer before the unit's with a finer map (Grad-CAM on the
+    unit's own layer would only return its map). Only layers that run once per
+    forward pass qualify.
+    """
+    if layer is not None:
+        info = find_layer(model, layer, size)
+        if info.calls != 1:
+            raise ValueError(
+                f"layer {layer!r} runs {info.calls} times per forward pass, so Grad-CAM cannot read "
+                "one map from it; choose a layer that runs once"
+            )
+        return info.name
+    catalog = [i for i in layers(model, size) if i.calls == 1]
+    read = [find_layer(model, n, size) for n in objective.layers if n != OUTPUT]
+    if read:
+        deepest = max(read, key=lambda i: i.order)
+        finer = [i for i in catalog if i.order < deepest.order and i.shape[1] > deepest.shape[1]]
+        return finer[-1].name if finer else deepest.name
+    spatial = [i for i in catalog if i.shape[1] > 1 or i.shape[2] > 1] or catalog
+    if not spatial:
+        raise ValueError("the model has no layer with an image-like output for Grad-CAM; use another method")
+    return spatial[-1].name
 
 
 def source_layer(model: nn.Module, layer: str, input_size: tuple[int, int]) -> str:
     """The layer Grad-CAM reads for a unit of ``layer``: the last one before it with a larger map."""
-    catalog = layers(model, input_size)
-    target = find_layer(model, layer, input_size)
-    earlier = [i for i in catalog if i.order < target.order and i.shape[1] > target.shape[1]]
-    return earlier[-1].name if earlier else layer
+    return gradcam_layer(model, channel(layer, 0), input_size)
 
 
 def unit_gradcam(
-    model: nn.Module, x: torch.Tensor, layer: str, channel: int, *, source: str | None = None
+    model: nn.Module, x: torch.Tensor, layer: str, channel_index: int, *, source: str | None = None
 ) -> np.ndarray:
-    """Grad-CAM heat map of unit ``(layer, channel)`` for the batch ``x`` (one image).
+    """Grad-CAM map of unit ``(layer, channel_index)`` for the preprocessed batch ``x`` (one image).
 
-    Args:
-        model: the network (left exactly as found).
-        x: preprocessed ``(1, 3, H, W)`` input.
-        layer, channel: the unit.
-        source: layer whose maps are weighted; see :func:`source_layer`.
-
-    Returns:
-        ``float32 (H, W)`` map in [0, 1] at the input's resolution (all zeros
-        when the unit does not respond to anything in the picture).
+    Returns ``float32 (H, W)`` in [0, 1] at the input's resolution (zeros when the
+    unit does not respond to anything in the picture).
     """
-    size = tuple(x.shape[-2:])
-    info = find_layer(model, layer, size)
-    if not 0 <= channel < info.channels:
-        raise ValueError(f"channel {channel} is out of range for {layer!r}: choose 0..{info.channels - 1}")
-    source = source or source_layer(model, layer, size)
-    names = list(dict.fromkeys([source, layer]))
-    calls = {n: find_layer(model, n, size).calls for n in names}
-    with preserved(model), torch.enable_grad():
-        x = x.to(device=model_device(model), dtype=model_dtype(model)).detach().requires_grad_(True)
-        with LayerCapture(model, names, calls=calls) as capture:
-            acts = capture.run(x)
-        feats = acts[source]
-        target = acts[layer][0, channel].float().mean()
-        if not target.requires_grad:
-            return np.zeros(size, dtype=np.float32)
-        (grad,) = torch.autograd.grad(target, feats, allow_unused=True)
-    if grad is None:
-        return np.zeros(size, dtype=np.float32)
-    weights = grad[0].float().mean(dim=(1, 2))
-    cam = F.relu((weights[:, None, None] * feats[0].detach().float()).sum(0))
-    cam = F.interpolate(cam[None, None], size=size, mode="bilinear", align_corners=False)[0, 0]
-    top = float(cam.max())
-    return (cam / top).cpu().numpy().astype(np.float32) if top > 0 else np.zeros(size, dtype=np.float32)
+    return attribution_map(model, x, (layer, channel_index), "gradcam", layer=source)
+
+
+# --------------------------------------------------------------------------- the methods
+
+
+class _AsModule(nn.Module):
+    """A forward function as a module holding the user's model (Guided Backprop hooks its ReLUs)."""
+
+    def __init__(self, model: nn.Module, forward: Callable[[torch.Tensor], torch.Tensor]):
+        super().__init__()
+        self.model = model
+        self._forward = forward
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self._forward(x)
+
+
+def _gradcam(model, forward, pixels, *, source, **_) -> torch.Tensor:
+    from captum.attr import LayerGradCam
+
+    module = dict(model.named_modules())[source]
+    cam = LayerGradCam(forward, module).attribute(pixels, relu_attributions=True)
+    cam = cam.detach().float().sum(1, keepdim=True)
+    return F.interpolate(cam, size=pixels.shape[-2:], mode="bilinear", align_corners=False)[0, 0]
+
+
+def _integrated_gradients(model, forward, pixels, *, steps, **_) -> torch.Tensor:
+    from captum.attr import IntegratedGradients
+
+    attr = IntegratedGradients(forward).attribute(
+        pixels, baselines=0.0, n_steps=int(steps), internal_batch_size=IG_BATCH
+    )
+    return attr.detach().float()[0].abs().sum(0)
+
+
+def _guided_backprop(model, forward, pixels, **_) -> torch.Tensor:
+    from captum.attr import GuidedBackprop
+
+    with warnings.catch_warnings():  # Captum announces the ReLU hooks it sets (and removes)
+        warnings.filterwarnings("ignore", message="Setting backward hooks on ReLU")
+        attr = GuidedBackprop(_AsModule(model, forward)).attribute(pixels)
+    return attr.detach().float()[0].abs().sum(0)
+
+
+def _occlusion(model, forward, pixels, *, window, stride, **_) -> torch.Tensor:
+    from captum.attr import Occlusion
+
+    window, stride = _occlusion_geometry(tuple(pixels.shape[-2:]), window, stride)
+    attr = Occlusion(forward).attribute(
+        pixels, sliding_window_shapes=(3, window, window), strides=(3, stride, stride),
+        baselines=0.5, perturbations_per_eval=OCCLUSIONS_PER_PASS,
+    )
+    return attr.detach().float()[0].mean(0).clamp(min=0)
+
+
+_RUNNERS = {
+    "gradcam": _gradcam,
+    "integrated_gradients": _integrated_gradients,
+    "guided_backprop": _guided_backprop,
+    "occlusion": _occlusion,
+}
+
+
+def _occlusion_geometry(size: tuple[int, int], window: int | None, stride: int | None) -> tuple[int, int]:
+    window = int(window) if window is not None else max(4, min(size) // 8)
+    stride = int(stride) if stride is not None else max(1, window // 2)
+    if not 1 <= window <= min(size) or stride < 1:
+        raise ValueError(f"occlusion window must be 1..{min(size)} px and stride at least 1; got {window}, {stride}")
+    return window, stride
+
+
+def _passes(method: str, size: tuple[int, int], steps: int, window, stride) -> int:
+    """Forward passes a method makes on one picture (for progress)."""
+    if method == "integrated_gradients":
+        if int(steps) < 1:
+            raise ValueError(f"steps must be at least 1, got {steps}")
+        return math.ceil(int(steps) / IG_BATCH)
+    if method == "occlusion":
+        window, stride = _occlusion_geometry(size, window, stride)
+        count = math.prod(math.ceil((s - window) / stride) + 1 for s in size)
+        return 1 + math.ceil(count / OCCLUSIONS_PER_PASS)
+    return 1
+
+
+def _unit_range(raw: torch.Tensor) -> np.ndarray:
+    raw = torch.nan_to_num(raw.float().cpu(), nan=0.0)
+    top = float(raw.max())
+    if top <= 0:
+        return np.zeros(tuple(raw.shape), dtype=np.float32)
+    return (raw.clamp(min=0) / top).numpy().astype(np.float32)
+
+
+def _progress_bar(progress: bool, method: str):
+    if not progress:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=1, desc=f"attribute ({method})", leave=False)
+
+
+__all__ = [
+    "Cancelled", "IG_STEPS", "METHODS", "METHOD_LABELS", "SANITY", "attribute", "attribution_map",
+    "gradcam_layer", "method_name", "source_layer", "target_objective", "unit_gradcam",
+]

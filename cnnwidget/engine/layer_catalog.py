@@ -261,10 +261,11 @@ def capture_for(
     ``(N, C, H, W)`` maps and feeds the model pictures of ``input_size`` as it needs them
     (device, dtype, channels, size; see :func:`input_for`). Extra keyword arguments go to it."""
     names = list(dict.fromkeys(names))
-    infos = [find_layer(model, n, input_size, maps_only=maps_only) for n in names]
+    # "" is the model itself: its output (logits) is captured as it comes, once per forward pass.
+    infos = [find_layer(model, n, input_size, maps_only=maps_only) for n in names if n != ""]
+    calls = {i.name: i.calls for i in infos} | ({"": 1} if "" in names else {})
     return LayerCapture(
-        model, names, calls={i.name: i.calls for i in infos}, layouts={i.name: i.layout_spec for i in infos},
-        prepare=_Preparer(model), **kwargs,
+        model, names, calls=calls, layouts={i.name: i.layout_spec for i in infos}, prepare=_Preparer(model), **kwargs,
     )
 
 

@@ -26,9 +26,10 @@ from PIL import Image
 from torch import nn
 
 from .images import load_image
-from .layer_catalog import capture_for, find_layer, input_for
+from .layer_catalog import capture_for, input_for
 from .model_guard import preserved
 from .model_input import InputNote
+from .objective_plan import objective_plan
 from .objectives import Objective, ObjectiveError, as_objective
 from .parameterization import image_param
 from .normalizer import pixel_normalizer
@@ -186,16 +187,12 @@ class Maximizer:
             raise ValueError(f"batch must be at least 1, got {batch}")
         self.batch = batch
         self.layer_names = list(dict.fromkeys(n for o in self.objectives for n in o.layers))
-        infos = [find_layer(model, name, self.size, maps_only=False) for name in self.layer_names]
         self.input = input_for(model, self.size)
         self.notes = list(self.input.notes)
         """What was adapted for this model (input size, channels), in words; also issued as warnings."""
         for note in self.notes:
             warnings.warn(note, InputNote, stacklevel=2)
-        self.calls = {info.name: info.calls for info in infos}
-        shapes = {info.name: info.shape for info in infos}
-        for obj in self.objectives:
-            obj.check(shapes)
+        self.calls = objective_plan(model, self.objectives, self.size)
         self.lr = DEFAULT_LR if lr is None else float(lr)
         self.schedule = schedule
         self.precision = resolve_precision(precision, model_device(model))
@@ -372,7 +369,8 @@ def maximize(
     Args:
         model: the network (left exactly as found).
         objective: ``"layer3.1:5"`` (a channel), ``"layer3.1:5@7,7"`` (a neuron),
-            ``"layer3.1"`` (the whole layer), ``"-layer3.1:5"`` (minimize), an
+            ``"layer3.1"`` (the whole layer), ``"logits:207"`` (a class),
+            ``"-layer3.1:5"`` (minimize), an
             :class:`~cnnwidget.engine.objectives.Objective` built from
             ``cnnwidget.objectives``, or a list of these: one picture each, all
             optimized as one batch.

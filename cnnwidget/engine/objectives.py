@@ -14,8 +14,14 @@ The shorthand :func:`parse` understands:
 ``"layer3.1:5"``     channel 5 of ``layer3.1`` (mean over positions)
 ``"layer3.1:5@7,7"`` one neuron: channel 5 at row 7, column 7
 ``"layer3.1"``       the whole layer (mean of squares: DeepDream)
+``"logits:207"``     class 207's logit (the model's output, any shape)
+``"probs:207"``      class 207's log-probability (log-softmax of the output)
 ``"-layer3.1:5"``    the negative of any of the above
 ==================  ==============================================
+
+``logits`` and ``probs`` always mean the model's output, never a module of
+that name; the output need not be image-like: ``(N, K)`` scores are the usual
+case, and extra dimensions are averaged.
 """
 
 from __future__ import annotations
@@ -26,6 +32,13 @@ from typing import Callable, Mapping, Sequence
 import torch
 
 Acts = Mapping[str, torch.Tensor]
+
+OUTPUT = ""
+"""The key under which the model's own output is captured: the root module's
+name in ``model.named_modules()``. Objectives on classes read it."""
+
+OUTPUT_WORDS = {"logits": "logit", "probs": "probability"}
+"""Shorthand words for the model's output, and the class objective each one builds."""
 
 
 class ObjectiveError(ValueError):
@@ -64,6 +77,12 @@ class Objective:
         """Raise :class:`ObjectiveError` if a channel or position is outside its layer's ``(C, H, W)``."""
         for layer_name, c, y, x in self.units:
             channels, height, width = shapes[layer_name]
+            if layer_name == OUTPUT:
+                if not 0 <= c < channels:
+                    raise ObjectiveError(
+                        f"class {c} is out of range: the model has {channels} outputs; use 0..{channels - 1}"
+                    )
+                continue
             if c is not None and not 0 <= c < channels:
                 raise ObjectiveError(
                     f"channel {c} is out of range for layer {layer_name!r}, which has "
@@ -211,6 +230,45 @@ def diversity(layer_name: str) -> Objective:
     return Objective(fn, [layer_name], f"diversity({layer_name})")
 
 
+def _class_scores(acts: Acts) -> torch.Tensor:
+    out = acts[OUTPUT].float()
+    if out.dim() < 2:
+        raise ObjectiveError(
+            f"the model's output has shape {tuple(out.shape)}; class objectives need scores "
+            "shaped (N, classes) or (N, classes, ...)"
+        )
+    return out.flatten(2).mean(-1) if out.dim() > 2 else out
+
+
+def class_logit(k: int) -> Objective:
+    """The model's score (logit) for class ``k``: class visualization (Simonyan et al. 2014).
+
+    Reads the model's output, whatever its shape: ``(N, K)`` scores, or score
+    maps ``(N, K, ...)`` averaged over their positions. Shorthand ``"logits:k"``.
+
+    Example:
+        >>> class_logit(207)
+        Objective('logits:207')
+    """
+    k = int(k)
+    return Objective(lambda acts: _class_scores(acts)[:, k], [OUTPUT], f"logits:{k}", [(OUTPUT, k, None, None)])
+
+
+def class_probability(k: int) -> Objective:
+    """The log-probability of class ``k`` (log-softmax of the output); shorthand ``"probs:k"``.
+
+    Unlike :func:`class_logit` it also pushes the other classes down, so the
+    picture is not just "more of everything".
+    """
+    k = int(k)
+    return Objective(
+        lambda acts: torch.log_softmax(_class_scores(acts), dim=1)[:, k],
+        [OUTPUT],
+        f"probs:{k}",
+        [(OUTPUT, k, None, None)],
+    )
+
+
 _SHORTHAND = re.compile(
     r"^\s*(?P<neg>-)?\s*(?P<layer>[^:@\s]+)"
     r"(?::(?P<ch>\d+)(?:@(?P<y>\d+),(?P<x>\d+))?)?\s*$"
@@ -228,10 +286,14 @@ def parse(text: str) -> Objective:
         raise ObjectiveError(
             f"cannot read the objective {text!r}; write 'layer:channel' (e.g. 'layer3.1:5'), "
             "'layer:channel@y,x' for one neuron, 'layer' for the whole layer, "
-            "and prefix '-' to minimize"
+            "'logits:207' or 'probs:207' for a class, and prefix '-' to minimize"
         )
     name, ch = match["layer"], match["ch"]
-    if ch is None:
+    if name in OUTPUT_WORDS:
+        if ch is None or match["y"] is not None:
+            raise ObjectiveError(f"write {name!r} with a class index, e.g. '{name}:207'")
+        built = class_logit(int(ch)) if name == "logits" else class_probability(int(ch))
+    elif ch is None:
         built = layer_objective(name)
     elif match["y"] is None:
         built = channel(name, int(ch))

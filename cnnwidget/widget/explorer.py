@@ -20,12 +20,15 @@ from ..engine import LayerError, activations_for_tensor, default_layer, find_lay
 from ..engine.images import ImageError, decode_image
 from ..engine.preprocessing import display_crop, input_tensor, resolve_preprocess
 from ..data.samples import default_image, sample_path, samples
+from .adversarial import AdversarialFeature
 from .atlas_view import AtlasFeature
 from .attribution import AttributionFeature
 from .dream import DREAM_OPTIONS, DreamFeature
 from .examples import ExamplesFeature
+from .filters import FiltersFeature
 from .live.feature import LIVE_OPTIONS, LiveFeature
 from .maximize.feature import MaximizeFeature
+from .predictions import PredictionsFeature
 from .maximize.request import MAXIMIZE_OPTIONS
 from .jobs import Job, JobRunner
 from .transport import TransportFeature
@@ -35,7 +38,7 @@ STATIC = pathlib.Path(__file__).parent.parent / "static"
 
 class CNNExplorer(
     TransportFeature, MaximizeFeature, DreamFeature, AttributionFeature, AtlasFeature, ExamplesFeature, LiveFeature,
-    anywidget.AnyWidget,
+    PredictionsFeature, FiltersFeature, AdversarialFeature, anywidget.AnyWidget,
 ):
     """Interactive activation explorer for a PyTorch CNN.
 
@@ -94,8 +97,10 @@ class CNNExplorer(
         self._runner = JobRunner(on_error=self._job_failed)
         self._jobs_lock = threading.RLock()
         self._precomputed_maximizations = []
+        self._frame_listeners = []
         self._init_maximize()
         self._init_attribution()
+        self._init_predictions()
         self._init_live()
         self._init_dream()
         self._init_atlas(atlas)
@@ -110,6 +115,8 @@ class CNNExplorer(
         self.layers = [
             {"name": i.name, "type": i.type, "shape": list(i.shape), "stage": i.stage} for i in catalog
         ]
+        self._init_filters(int(self._input.shape[-1]))
+        self._init_adversarial()
         chosen = layer or default_layer(catalog)
         self._check_layer(chosen)  # raise a named error early
         self.layer = chosen
@@ -139,6 +146,8 @@ class CNNExplorer(
     def close(self) -> None:
         """Stop background work (within a second) and close the widget."""
         self._runner.close(timeout=1.0)
+        self._close_attribution()
+        self._close_adversarial()
         self._close_live()
         super().close()
 

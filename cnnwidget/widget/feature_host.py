@@ -1,10 +1,11 @@
 """What :class:`~cnnwidget.CNNExplorer` shares with its features, declared in one place.
 
 Each feature (:mod:`.maximize.feature`, :mod:`.dream`, :mod:`.attribution`,
-:mod:`.atlas_view`, :mod:`.live.feature`) is a mixin over :class:`FeatureHost`. A
+:mod:`.atlas_view`, :mod:`.live.feature`, :mod:`.predictions`, :mod:`.filters`,
+:mod:`.adversarial`) is a mixin over :class:`FeatureHost`. A
 feature may use the names declared here and its own: its traits and the private
 names it defines, all prefixed with its name (``_maximize_*``, ``_dream_*``,
-``_atlas_*``, ``_attribution_*``, ``_live_*``). No feature defines a name another
+``_atlas_*``, ``_attribution_*``, ``_live_*``, ``_predictions_*``, ``_adversarial_*``, ...). No feature defines a name another
 one defines, so none overrides another's method and the order of the explorer's
 bases does not matter. ``tests/widget/test_feature_state.py`` checks both rules.
 """
@@ -27,6 +28,10 @@ PrecomputedMaximization = Callable[[object], "tuple[object, object, str] | None"
 without running one (the atlas view registers one; ``origin`` goes into ``maximize_state["source"]``)."""
 
 
+FrameListener = Callable[[torch.Tensor, bool], None]
+"""``listener(x, camera)``: told of each live frame (preprocessed, ``(1, 3, H, W)``) after its answer went out."""
+
+
 class FeatureHost(traitlets.HasTraits):
     """The explorer's shared state and services, as its features see them (declarations only).
 
@@ -43,6 +48,9 @@ class FeatureHost(traitlets.HasTraits):
         _jobs_lock: guards the job-state traits (``maximize_state``, ``dream_state``) that job threads write.
         _handlers: browser message type -> handler; each feature registers its own.
         _precomputed_maximizations: sources of finished maximizations, asked before one is run.
+        _frame_listeners: ``listener(x, camera)`` is called after each live frame's answer went out,
+            with the frame as the model saw it (``(1, 3, H, W)``, preprocessed) and whether it came
+            from the camera (``False``: fed from Python); the predictions feature registers one.
         layer, selected, error: the explorer's traits (current layer, selected unit, message shown).
         on_select: ``on_select(callback)`` calls ``callback((layer, channel))`` on each selection.
         set_image: ``set_image(image, name)`` makes ``image`` the input picture.
@@ -60,6 +68,7 @@ class FeatureHost(traitlets.HasTraits):
     _jobs_lock: threading.RLock
     _handlers: dict[str, Callable[[Message], None]]
     _precomputed_maximizations: list[PrecomputedMaximization]
+    _frame_listeners: list[FrameListener]
     layer: str
     selected: tuple
     error: str

@@ -43,6 +43,8 @@ B64 = "b64"
 """Content key of a message's buffers as base64 strings, when buffers do not arrive (transport.py)."""
 TRANSPORT_PROBE = b"\xca\xfe\x00\x01"
 """The bytes of the transport probe, sent as a buffer both ways to learn whether buffers arrive."""
+MAXIMIZE_CLASS = "maximize_class"  # content: {class}: maximize that class's logit
+ADVERSARIAL = "adversarial"  # content: {class, eps}: make the picture say class; eps in grey levels (of 255)
 
 BROWSER_MESSAGES = {
     UPLOAD: {"name": str},
@@ -55,6 +57,8 @@ BROWSER_MESSAGES = {
     LIVE_STOP: {},
     ATLAS_IMAGE: {"layer": str, "channel": int},
     TRANSPORT: {},
+    MAXIMIZE_CLASS: {"class": int},
+    ADVERSARIAL: {"class": int, "eps": int},
 }
 """Message type -> required fields and their types, for messages the kernel accepts."""
 

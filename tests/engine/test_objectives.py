@@ -102,3 +102,23 @@ def test_check_names_the_valid_channel_range():
 def test_layer_objective_is_exposed_as_layer():
     assert obj.layer is obj.layer_objective
     assert obj.layer("x").layers == ("x",)
+
+
+def test_class_objectives_read_the_model_output_of_any_shape():
+    scores = torch.tensor([[1.0, 3.0, -2.0], [0.5, 0.0, 4.0]])
+    logit = obj.parse("logits:1")
+    assert logit.layers == (obj.OUTPUT,) and logit.name == "logits:1"
+    assert torch.equal(logit({obj.OUTPUT: scores}), scores[:, 1])
+    assert torch.allclose(obj.parse("probs:2")({obj.OUTPUT: scores}), torch.log_softmax(scores, 1)[:, 2])
+    maps = scores[:, :, None, None].expand(2, 3, 5, 5)  # a score map per class averages to the score
+    assert torch.allclose(obj.class_logit(1)({obj.OUTPUT: maps}), scores[:, 1])
+    assert torch.equal(obj.parse("-logits:0")({obj.OUTPUT: scores}), -scores[:, 0])
+
+
+def test_class_objectives_check_the_class_index_and_the_shorthand():
+    with pytest.raises(ObjectiveError, match="class 12 is out of range: the model has 12 outputs; use 0..11"):
+        obj.class_logit(12).check({obj.OUTPUT: (12, 1, 1)})
+    with pytest.raises(ObjectiveError, match="'logits:207'"):
+        obj.parse("logits")
+    with pytest.raises(ObjectiveError, match="'logits:207'"):
+        obj.parse("nonsense::")

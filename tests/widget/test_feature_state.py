@@ -15,17 +15,21 @@ import typing
 
 import pytest
 
+from cnnwidget.widget.adversarial import AdversarialFeature
 from cnnwidget.widget.atlas_view import AtlasFeature
 from cnnwidget.widget.attribution import AttributionFeature
 from cnnwidget.widget.dream import DreamFeature
 from cnnwidget.widget.examples import ExamplesFeature
 from cnnwidget.widget.feature_host import FeatureHost
+from cnnwidget.widget.filters import FiltersFeature
 from cnnwidget.widget.live.feature import LiveFeature
 from cnnwidget.widget.maximize.feature import MaximizeFeature
+from cnnwidget.widget.predictions import PredictionsFeature
 
 FEATURES = {
     "maximize": MaximizeFeature, "dream": DreamFeature, "attribution": AttributionFeature,
-    "atlas": AtlasFeature, "examples": ExamplesFeature, "live": LiveFeature,
+    "atlas": AtlasFeature, "examples": ExamplesFeature, "live": LiveFeature, "predictions": PredictionsFeature,
+    "filters": FiltersFeature, "adversarial": AdversarialFeature,
 }
 DECLARED = set(typing.get_type_hints(FeatureHost, include_extras=False)) | set(FeatureHost.__annotations__)
 

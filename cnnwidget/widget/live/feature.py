@@ -182,13 +182,14 @@ class LiveFeature(FeatureHost):
                 self._live_recent.popitem(last=False)
         content = {"type": protocol.LIVE_RESULT, "id": frame_id, "t": t, "mode": self.live_mode, "layer": self.layer}
         buffers: list[bytes] = []
+        x = None
         if self.live_mode == "dream":
             dreamed = self._live_dreamer_for()(rgb)
             result = {"dream": dreamed}
             buffers.append(protocol.encode_jpeg(Image.fromarray(dreamed), quality=85))
         else:
-            acts = activations_for_tensor(self.model, self._live_tensor(rgb), self.layer,
-                                          precision=self.live_options["precision"])
+            x = self._live_tensor(rgb)
+            acts = activations_for_tensor(self.model, x, self.layer, precision=self.live_options["precision"])
             payload, shape = protocol.encode_grid(acts)
             content.update(shape)
             buffers.append(payload)
@@ -203,6 +204,9 @@ class LiveFeature(FeatureHost):
         content["kernel_ms"] = round(kernel_ms, 2)
         content["stats"] = self._live_figures.snapshot()
         self.send(content, buffers=buffers)
+        if x is not None:
+            for listener in list(self._frame_listeners):  # after the answer, which must not wait behind them
+                listener(x, frame_id >= 0)
         return result
 
     def _live_next_side(self, rgb: np.ndarray, kernel_ms: float, fed: bool) -> int:

@@ -9,7 +9,13 @@ from .. import protocol
 from ..feature_host import FeatureHost
 from ..jobs import Job
 from ...engine import find_layer
+from ...engine.objective_plan import objective_plan
+from ...engine.objectives import class_logit
 from .request import DEFAULT_OPTIONS, MAXIMIZE_OPTIONS, MaximizeRequest, MaximizeResult, run_request
+
+
+CLASS_LAYER = "logits"
+"""The pseudo-layer a class's maximization runs under (``"logits:k"`` is class ``k``)."""
 
 
 def strip(images: list[Image.Image]) -> Image.Image:
@@ -42,6 +48,7 @@ class MaximizeFeature(FeatureHost):
         self._maximize_selecting_from_code = False
         self._maximize_requests = 0  # the newest request's number; older jobs never overwrite its state
         self._handlers[protocol.MAXIMIZE] = lambda m: self.maximize((m.content["layer"], m.content["channel"]))
+        self._handlers[protocol.MAXIMIZE_CLASS] = lambda m: self.maximize_class(m.content["class"])
         self.on_select(self._maximize_on_select)
 
     # ----- public API ---------------------------------------------------------------------------
@@ -72,6 +79,17 @@ class MaximizeFeature(FeatureHost):
             self.selected = unit  # validates the unit and shows it selected in the browser
         finally:
             self._maximize_selecting_from_code = False
+        return self._maximize_start(request)
+
+    def maximize_class(self, k: int, **options) -> Job | None:
+        """Draw the picture of class ``k`` (its logit maximized, Simonyan et al. 2014) in the maximization panel.
+
+        Streams like a unit's maximization; ``options`` override ``maximize_options``
+        for this run. Returns the background job (``None`` when cached).
+        """
+        merged = {**self.maximize_options, **options, "mode": "channel"}
+        request = MaximizeRequest.build(CLASS_LAYER, int(k), merged)
+        objective_plan(self.model, [class_logit(int(k))], int(self._input.shape[-1]))  # names a bad class
         return self._maximize_start(request)
 
     # ----- internals ----------------------------------------------------------------------------

@@ -95,6 +95,9 @@ class MaximizeRequest:
 
     def objective(self) -> obj.Objective:
         """The objective this request maximizes (diversity added for a batch)."""
+        if self.layer in obj.OUTPUT_WORDS:  # a class: "logits:k"
+            goal = obj.parse(f"{self.layer}:{self.channel}")
+            return -goal if self.negative else goal
         if self.neuron is None:
             goal = obj.channel(self.layer, self.channel)
         else:
