@@ -41,9 +41,9 @@ export const REGIONS = {
   /** Folded under the grid: [section name, title, panels]. */
   folded: [["options", "Maximization options", [maximizeOptions]], ["dream", "DeepDream", [dreamPanel]]] as [string, string, PanelFactory[]][],
   /** Stage, first column: the input picture (the live view takes its place) over the unit's map. */
-  picture: [inputPanel, livePanel, unitDetail, predictionsPanel],
-  /** Stage, second column: what the unit wants to see, its dataset examples, attribution, the atlas, "make it say X". */
-  unit: [maximizePanel, examplesPanel, attributionPanel, attributionMethods, atlasHover, adversarialPanel],
+  picture: [inputPanel, livePanel, unitDetail],
+  /** Stage, second column: the top-5 classes, what the unit wants to see, its dataset examples, attribution, the atlas, "make it say X". */
+  unit: [predictionsPanel, maximizePanel, examplesPanel, attributionPanel, attributionMethods, atlasHover, adversarialPanel],
 } as const;
 
 /**
