@@ -95,7 +95,7 @@ def random_message(rng: random.Random, payloads, state: dict) -> tuple[object, l
         if layer == "nope":
             expect = "unknown layer 'nope'; valid names include"
         elif layer != "layer1":
-            expect = "does not output an image-like .* choose a convolutional layer"
+            expect = "does not output an image-like .* so it has no activation maps.*; choose a layer such as"
         elif channel not in (0, 63):
             expect = f"channel {channel} is out of range for 'layer1': choose 0..63"
         else:
