@@ -33,6 +33,10 @@ def changes_between(before: frozenset[str], after: frozenset[str]) -> list[str]:
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
+    from tests.docs_pictures import refreshing_docs
+
+    if refreshing_docs():  # asked to rewrite docs/img/: those changes are the point of the run
+        return
     status = git_status()
     if status is not None:
         session.stash[_KEY] = status
