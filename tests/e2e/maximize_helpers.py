@@ -55,17 +55,19 @@ WATCH_JS = """(el) => {
   window.__watch.observe(el, { attributes: true, attributeFilter: ["data-step", "data-status", "data-unit", "src"] });
 }"""
 
-# The RGB pixels of an <img> as the browser decoded them, hashed like the kernel's sha().
-PICTURE_SHA_JS = """async (img) => {
+# Chosen channels of an <img> as the browser decoded them (RGB unless told, e.g. [3] for alpha),
+# hashed like the kernel's sha() of the same channels: picture.evaluate(PICTURE_SHA_JS[, channels]).
+PICTURE_SHA_JS = """async (img, channels) => {
+  const pick = channels || [0, 1, 2];
   await img.decode();
   const c = document.createElement("canvas");
   c.width = img.naturalWidth; c.height = img.naturalHeight;
   const g = c.getContext("2d");
   g.drawImage(img, 0, 0);
   const rgba = g.getImageData(0, 0, c.width, c.height).data;
-  const rgb = new Uint8Array(c.width * c.height * 3);
-  for (let i = 0, j = 0; i < rgba.length; i += 4, j += 3) { rgb[j] = rgba[i]; rgb[j + 1] = rgba[i + 1]; rgb[j + 2] = rgba[i + 2]; }
-  const digest = await crypto.subtle.digest("SHA-256", rgb);
+  const out = new Uint8Array(c.width * c.height * pick.length);
+  for (let i = 0, j = 0; i < rgba.length; i += 4) for (const k of pick) out[j++] = rgba[i + k];
+  const digest = await crypto.subtle.digest("SHA-256", out);
   return { size: [c.width, c.height], sha: Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("") };
 }"""
 

@@ -76,20 +76,6 @@ CELLS = [
     'int(alpha.min()), int(alpha.max()), hashlib.sha256(alpha.tobytes()).hexdigest())',  # 19
 ]
 
-# The alpha channel of an <img> as the browser decoded it, hashed like cell 19's.
-ALPHA_SHA_JS = """async (img) => {
-  await img.decode();
-  const c = document.createElement("canvas");
-  c.width = img.naturalWidth; c.height = img.naturalHeight;
-  const g = c.getContext("2d");
-  g.drawImage(img, 0, 0);
-  const rgba = g.getImageData(0, 0, c.width, c.height).data;
-  const alpha = new Uint8Array(c.width * c.height);
-  for (let i = 3, j = 0; i < rgba.length; i += 4, j += 1) alpha[j] = rgba[i];
-  const digest = await crypto.subtle.digest("SHA-256", alpha);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
-}"""
-
 
 @pytest.fixture(scope="module")
 def nb(browser, open_notebook):
@@ -317,7 +303,7 @@ def test_maco_with_its_mask_chosen_in_the_options(nb):
     m = re.search(r"MASKED maco done RGBA (\d+) (\d+) ([0-9a-f]{64})", out)
     assert m, out
     assert int(m[2]) == 255 and int(m[1]) < 128, "opaque where the unit looked, see-through elsewhere"
-    assert picture(page).evaluate(ALPHA_SHA_JS) == m[3], "the browser shows another mask than the kernel made"
+    assert picture(page).evaluate(PICTURE_SHA_JS, [3])["sha"] == m[3], "the browser shows another mask than the kernel made"
     page.get_by_test_id("opt-mask").uncheck()
     page.get_by_test_id("opt-param").select_option("fft")
 
