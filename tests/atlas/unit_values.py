@@ -20,7 +20,7 @@ import torch
 from PIL import Image
 from torch import nn
 
-from cnnwidget.engine.normalizer import pixel_normalizer
+from tests.unit_response import channel_means
 
 
 def reloaded(path: Path) -> torch.Tensor:
@@ -28,21 +28,6 @@ def reloaded(path: Path) -> torch.Tensor:
     with Image.open(path) as image:
         array = np.asarray(image.convert("RGB"), dtype=np.float32) / 255.0
     return torch.from_numpy(array).permute(2, 0, 1)
-
-
-@torch.no_grad()
-def channel_means(model: nn.Module, layer: str, pictures: torch.Tensor) -> torch.Tensor:
-    """``(N, C)``: each channel of ``layer``'s output averaged over positions, for each picture."""
-    seen = []
-    handle = model.get_submodule(layer).register_forward_hook(lambda m, i, out: seen.append(out))
-    was_training = model.training
-    model.eval()
-    try:
-        model(pixel_normalizer(None, model)(pictures))
-    finally:
-        handle.remove()
-        model.train(was_training)
-    return seen[0].float().mean(dim=(-2, -1))
 
 
 def atlas_problems(out: Path, model: nn.Module, tolerance: float = 1e-3) -> list[str]:

@@ -16,7 +16,7 @@ from PIL import Image
 
 import cnnwidget
 from cnnwidget import CNNExplorer
-from cnnwidget.engine.normalizer import pixel_normalizer
+from tests.unit_response import channel_means
 
 LAYER, CHANNEL = "stage2", 5
 UNIT = (LAYER, CHANNEL)
@@ -60,21 +60,11 @@ def as_array(image: Image.Image) -> np.ndarray:
     return np.asarray(image.convert("RGB"), dtype=np.float64)
 
 
-@torch.no_grad()
 def unit_value(model, image: Image.Image, shift: int = 0) -> float:
     """UNIT's mean activation on ``image`` (optionally rolled by ``shift`` pixels down and right)."""
     x = torch.from_numpy(as_array(image) / 255.0).float().permute(2, 0, 1)[None]
     x = torch.roll(x, shifts=(shift, shift), dims=(-2, -1))
-    seen = []
-    handle = model.get_submodule(LAYER).register_forward_hook(lambda m, i, out: seen.append(out))
-    was_training = model.training
-    model.eval()
-    try:
-        model(pixel_normalizer(None, model)(x))
-    finally:
-        handle.remove()
-        model.train(was_training)
-    return float(seen[0][0, CHANNEL].mean())
+    return float(channel_means(model, LAYER, x)[0, CHANNEL])
 
 
 def high_frequency_share(picture: np.ndarray, cutoff: float = 0.25) -> float:
