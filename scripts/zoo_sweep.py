@@ -41,7 +41,7 @@ def main(argv=None) -> int:
     parser.add_argument("--size", type=int, default=128, help="input size for the checks (models that take one size only are fed theirs)")
     parser.add_argument("--only", default="", help="only models whose name contains this")
     parser.add_argument("--out", type=Path, default=OUT)
-    parser.add_argument("--resume", action="store_true", help="keep the passing rows of --out; check the rest")
+    parser.add_argument("--resume", action="store_true", help="keep the passing rows of --out that carry layouts; check the rest")
     args = parser.parse_args(argv)
     groups: dict[str, dict] = {}
     if args.part in ("all", "transformers"):
@@ -55,7 +55,8 @@ def main(argv=None) -> int:
     zoo = {name: (group, build) for group, models in groups.items() for name, build in models.items()}
     zoo = {k: v for k, v in zoo.items() if args.only in k}
     kept = previous_rows(args.out) if args.resume else {}
-    rows = {name: kept[name] for name in zoo if name in kept and kept[name][1] == "pass"}
+    # a kept row must have passed with the layout-aware checks (older rows have no layouts column)
+    rows = {name: kept[name] for name in zoo if name in kept and kept[name][1] == "pass" and kept[name][3]}
     start = time.perf_counter()
     for i, (name, (group, build)) in enumerate(zoo.items(), 1):
         if name in rows:
