@@ -4,8 +4,10 @@
 // (option data-sane="false", "fails the sanity check" in its label).
 // data-testid="attribution-target": "the selected unit" or one of the current top-5 classes,
 // bound to `attribution_class` (-1 = the unit).
-// data-testid="attribution-progress": status of a long method (data-status, data-done, data-total).
+// data-testid="attribution-progress": status of a long method (data-status, data-done, data-total);
+// data-testid="attribution-cancel" stops it (enabled while it runs; sends {type: CANCEL, job: "attribution"}).
 import { Disposer, h, listen, setText } from "./dom";
+import { CANCEL } from "./protocol";
 import type { Context, Panel } from "./types";
 
 interface Method { name: string; label: string; sane: boolean }
@@ -17,7 +19,8 @@ export function attributionMethods(ctx: Context): Panel {
   const method = h("select", { "data-testid": "attribution-method", title: "attribution method" });
   const target = h("select", { "data-testid": "attribution-target", title: "what to explain" });
   const status = h("span", { class: "cnnx-caption", "data-testid": "attribution-progress" });
-  const el = h("div", { class: "cnnx-row cnnx-attribution-methods" }, method, target, status);
+  const stop = h("button", { type: "button", class: "cnnx-button", "data-testid": "attribution-cancel", disabled: true }, "Stop");
+  const el = h("div", { class: "cnnx-row cnnx-attribution-methods" }, method, target, status, stop);
 
   function fillMethods(): void {
     const methods = (model.get("attribution_methods") ?? []) as Method[];
@@ -44,13 +47,17 @@ export function attributionMethods(ctx: Context): Panel {
     status.dataset.status = state.status ?? "idle";
     status.dataset.done = String(state.done ?? 0);
     status.dataset.total = String(state.total ?? 0);
-    setText(status, state.status === "running" && state.total ? `${state.done}/${state.total} passes` : "");
+    const passes = `${state.done ?? 0}/${state.total ?? 0} passes`;
+    setText(status, state.status === "running" ? (state.total ? passes : "starting…")
+      : state.status === "cancelled" ? `stopped at ${passes}` : "");
+    stop.disabled = state.status !== "running";
   }
 
   off.add(listen(method, "change", () => {
     model.set("attribution_method", method.value);
     model.save_changes();
   }));
+  off.add(listen(stop, "click", () => model.send({ type: CANCEL, job: "attribution" })));
   off.add(listen(target, "change", () => {
     model.set("attribution_class", Number(target.value));
     model.save_changes();

@@ -110,7 +110,7 @@ export function dreamPanel(ctx: Context): Panel {
   off.add(() => model.off("msg:custom", onMessage));
   off.add(listen(layers, "change", write));
   off.add(listen(start, "click", () => model.send({ type: DREAM })));
-  off.add(listen(stop, "click", () => model.send({ type: CANCEL })));
+  off.add(listen(stop, "click", () => model.send({ type: CANCEL, job: "dream" })));
   off.add(() => view.dispose());
   off.add(() => download.dispose());
   off.add(() => form.dispose());

@@ -59,7 +59,7 @@ const TRAIT_KEYS: { [K in keyof Traits]: true } = {
   dream_image: true, atlas_units: true, option_specs: true, unit_examples: true, examples_layers: true,
   predictions: true, attribution_method: true, attribution_methods: true, attribution_class: true,
   attribution_state: true, filters: true, filters_meta: true, classes: true, adversarial_state: true,
-  adversarial_image: true, adversarial_perturbation: true,
+  adversarial_image: true, adversarial_perturbation: true, adversarial_options: true,
 };
 
 /** Every synced trait a panel may react to. */

@@ -1,14 +1,15 @@
 // The explorer's keys beyond the grid's arrows (activationGrid.ts): Enter maximizes the
-// selected unit (again), Esc cancels the running job first and clears the selection next,
+// selected unit (again), Esc cancels the running jobs first and clears the selection next,
 // `[` and `]` choose the previous and next layer. The list shown to users is layout.KEYS.
 import { listen } from "./dom";
 import { CANCEL, MAXIMIZE } from "./protocol";
 import type { LayerInfo, WidgetModel } from "./types";
 
-/** True while the kernel runs a maximization or a DeepDream of this explorer. */
+/** True while the kernel runs background work of this explorer (maximization, DeepDream, attribution, attack). */
 export function jobRunning(model: WidgetModel): boolean {
   const running = (state: Record<string, unknown> | undefined) => state?.status === "running";
-  return running(model.get("maximize_state")) || running(model.get("dream_state"));
+  return (["maximize_state", "dream_state", "attribution_state", "adversarial_state"] as const)
+    .some((trait) => running(model.get(trait)));
 }
 
 /** The layer `step` places before (-1) or after (+1) the current one, or "" at either end. */

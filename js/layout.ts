@@ -16,7 +16,7 @@ export const KEYS: [string, string][] = [
   ["← →", "previous / next unit as drawn"],
   ["↑ ↓", "unit one row up / down"],
   ["Enter", "maximize the selected unit (again)"],
-  ["Esc", "cancel the running job, else clear the selection"],
+  ["Esc", "cancel the running jobs, else clear the selection"],
   ["[ ]", "previous / next layer"],
   ["Tab", "next panel or option"],
 ];

@@ -143,7 +143,7 @@ export function maximizePanel(ctx: Context): Panel {
 
   model.on("msg:custom", onMessage);
   off.add(() => model.off("msg:custom", onMessage));
-  off.add(listen(cancel, "click", () => model.send({ type: CANCEL })));
+  off.add(listen(cancel, "click", () => model.send({ type: CANCEL, job: "maximize" })));
   off.add(listen(start, "click", () => {
     const sel = model.get("selected") as [string, number] | [];
     if (sel.length === 2) model.send({ type: MAXIMIZE, layer: sel[0], channel: sel[1] });

@@ -20,7 +20,9 @@ export interface OptionSpec {
 }
 
 /** The option panels, as named in `option_specs`, and the trait each one edits. */
-export const OPTION_TRAITS = { maximize: "maximize_options", dream: "dream_options", live: "live_options" } as const;
+export const OPTION_TRAITS = {
+  maximize: "maximize_options", dream: "dream_options", live: "live_options", adversarial: "adversarial_options",
+} as const;
 export type OptionPanel = keyof typeof OPTION_TRAITS;
 
 /**

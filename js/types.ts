@@ -69,7 +69,8 @@ export interface Traits {
   adversarial_state: Record<string, unknown>;
   adversarial_image: TraitBytes;
   adversarial_perturbation: TraitBytes;
-  option_specs: Record<"maximize" | "dream" | "live", import("./optionForm").OptionSpec[]>;
+  adversarial_options: { class?: number; eps?: number; steps?: number; [key: string]: unknown };
+  option_specs: Record<"maximize" | "dream" | "live" | "adversarial", import("./optionForm").OptionSpec[]>;
 }
 
 /** One dataset example of the `unit_examples` trait (pictures are JPEG data URLs; `map` "" when absent). */

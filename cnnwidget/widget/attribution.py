@@ -17,7 +17,6 @@ from ..engine.cancellable_forward import Cancelled
 from ..engine.normalizer import pixel_normalizer
 from ..engine.preprocessing import to_tensor
 from .feature_host import FeatureHost
-from .jobs import JobRunner
 
 FAST_METHODS = ("gradcam", "guided_backprop")
 """Methods computed on the kernel's thread (one backward pass each)."""
@@ -50,12 +49,8 @@ class AttributionFeature(FeatureHost):
     def _init_attribution(self) -> None:
         self.attribution_methods = [{"name": m, "label": METHOD_LABELS[m], "sane": SANITY[m]} for m in METHODS]
         self.attribution_state = {"status": "idle", "method": self.attribution_method, "done": 0, "total": 0}
-        self._attribution_runner = JobRunner(on_error=self._attribution_failed)
+        self._attribution_runner = self._jobs.runner(on_error=self._attribution_failed)
         self.on_select(lambda unit: self._refresh_attribution())
-
-    def _close_attribution(self) -> None:
-        """Stop a running attribution (within a second); the explorer's ``close`` calls this."""
-        self._attribution_runner.close(timeout=1.0)
 
     @traitlets.validate("attribution_method")
     def _attribution_valid_method(self, proposal) -> str:
@@ -116,10 +111,12 @@ class AttributionFeature(FeatureHost):
             try:
                 cam = self._attribution_compute(target, method, cancel=job.cancel, callback=progress)
             except Cancelled:
-                self.attribution_state = {**self.attribution_state, "status": "cancelled"}
+                cam = None
+            if cam is None or job.cancel.is_set():  # stopped (the map, if any, is for an old request)
+                if self._attribution_runner.current is job and self.attribution_state.get("status") == "running":
+                    self.attribution_state = {**self.attribution_state, "status": "cancelled"}
                 return
-            if not job.cancel.is_set():
-                self._attribution_publish(cam, meta)
+            self._attribution_publish(cam, meta)
 
         self._attribution_runner.submit("attribution", work)
 

@@ -20,7 +20,7 @@ from ..engine import LayerError, activations_for_tensor, default_layer, find_lay
 from ..engine.images import ImageError, decode_image
 from ..engine.preprocessing import display_crop, input_tensor, resolve_preprocess
 from ..data.samples import default_image, sample_path, samples
-from .adversarial import AdversarialFeature
+from .adversarial import ADVERSARIAL_OPTIONS, AdversarialFeature
 from .atlas_view import AtlasFeature
 from .attribution import AttributionFeature
 from .dream import DREAM_OPTIONS, DreamFeature
@@ -30,10 +30,13 @@ from .live.feature import LIVE_OPTIONS, LiveFeature
 from .maximize.feature import MaximizeFeature
 from .predictions import PredictionsFeature
 from .maximize.request import MAXIMIZE_OPTIONS
-from .jobs import Job, JobRunner
+from .jobs import Job, JobGroup
 from .transport import TransportFeature
 
 STATIC = pathlib.Path(__file__).parent.parent / "static"
+
+JOB_KINDS = ("maximize", "dream", "attribution", "adversarial")
+"""The kinds of background job :meth:`CNNExplorer.cancel` can stop one at a time."""
 
 
 class CNNExplorer(
@@ -76,8 +79,8 @@ class CNNExplorer(
     samples = traitlets.List(traitlets.Unicode(), help="Names of the bundled sample photos.").tag(sync=True)
     error = traitlets.Unicode("", help="Last error message shown in the widget ('' when none).").tag(sync=True)
     option_specs = traitlets.Dict(
-        {s.name: s.describe() for s in (MAXIMIZE_OPTIONS, DREAM_OPTIONS, LIVE_OPTIONS)}, read_only=True,
-        help="{maximize, dream, live}: each panel's options (key, kind, default, label, min, max, step, choices, "
+        {s.name: s.describe() for s in (MAXIMIZE_OPTIONS, DREAM_OPTIONS, LIVE_OPTIONS, ADVERSARIAL_OPTIONS)}, read_only=True,
+        help="{maximize, dream, live, adversarial}: each panel's options (key, kind, default, label, min, max, step, choices, "
         "when), declared once in Python; the browser draws the option panels from them.",
     ).tag(sync=True)
 
@@ -92,9 +95,10 @@ class CNNExplorer(
         self._image_version = 0
         self._select_callbacks: list[Callable] = []
         self._handlers = {
-            protocol.UPLOAD: self._on_upload, protocol.SAMPLE: self._on_sample, protocol.CANCEL: lambda m: self.cancel(),
+            protocol.UPLOAD: self._on_upload, protocol.SAMPLE: self._on_sample, protocol.CANCEL: lambda m: self.cancel(m.content.get("job")),
         }
-        self._runner = JobRunner(on_error=self._job_failed)
+        self._jobs = JobGroup()
+        self._runner = self._jobs.runner(on_error=self._job_failed)
         self._jobs_lock = threading.RLock()
         self._precomputed_maximizations = []
         self._frame_listeners = []
@@ -139,15 +143,21 @@ class CNNExplorer(
         """Activations of the current layer for the current image, ``float32 (C, H, W)``."""
         return activations_for_tensor(self.model, self._input, self.layer)
 
-    def cancel(self) -> Job | None:
-        """Stop the running background job (a maximization or a dream); it ends within one step."""
-        return self._runner.cancel()
+    def cancel(self, kind: str | None = None) -> list[Job]:
+        """Stop the running background work; each job ends within one step of its own.
+
+        Reaches every kind of job: a maximization or a dream, an attribution
+        (Integrated Gradients, Occlusion) and an adversarial attack; ``kind``
+        (``"maximize"``, ``"dream"``, ``"attribution"``, ``"adversarial"``) stops only that
+        kind. The model is left as found. Returns the jobs asked to stop.
+        """
+        if kind is not None and kind not in JOB_KINDS:
+            raise ValueError(f"unknown job kind {kind!r}; choose one of {', '.join(JOB_KINDS)} (or none for all)")
+        return self._jobs.cancel(kind)
 
     def close(self) -> None:
         """Stop background work (within a second) and close the widget."""
-        self._runner.close(timeout=1.0)
-        self._close_attribution()
-        self._close_adversarial()
+        self._jobs.close(timeout=1.0)
         self._close_live()
         super().close()
 

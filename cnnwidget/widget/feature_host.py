@@ -20,7 +20,7 @@ import traitlets
 from PIL import Image
 from torch import nn
 
-from .jobs import JobRunner
+from .jobs import JobGroup, JobRunner
 from .protocol import Message
 
 PrecomputedMaximization = Callable[[object], "tuple[object, object, str] | None"]
@@ -45,6 +45,8 @@ class FeatureHost(traitlets.HasTraits):
         _pil: the input picture as shown (cropped, not normalized).
         _image_version: increases with every new input picture.
         _runner: the one background job at a time (a maximization or a dream); a new one cancels it.
+        _jobs: every lane of background work (``_runner`` is one); a feature with long work of its own
+            takes a lane with ``self._jobs.runner(on_error)``, so ``cancel()`` and ``close()`` reach it.
         _jobs_lock: guards the job-state traits (``maximize_state``, ``dream_state``) that job threads write.
         _handlers: browser message type -> handler; each feature registers its own.
         _precomputed_maximizations: sources of finished maximizations, asked before one is run.
@@ -65,6 +67,7 @@ class FeatureHost(traitlets.HasTraits):
     _pil: Image.Image
     _image_version: int
     _runner: JobRunner
+    _jobs: JobGroup
     _jobs_lock: threading.RLock
     _handlers: dict[str, Callable[[Message], None]]
     _precomputed_maximizations: list[PrecomputedMaximization]

@@ -5,6 +5,9 @@ shell thread stays free to execute cells. Submitting a new job cancels the
 running one, which ends within one optimization step; the new job starts as
 soon as the old thread is gone, so no two jobs compete for the CPU and no
 worker is left over.
+
+A :class:`JobGroup` holds one such runner per lane of work (maximization and
+DeepDream; attribution; adversarial attack) and cancels or closes them all at once.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ class Job:
 
     Attributes:
         id: increasing number, unique in the process.
-        kind: what it does (``"maximize"``, ``"dream"``).
+        kind: what it does (``"maximize"``, ``"dream"``, ``"attribution"``, ``"adversarial"``).
         cancel: set to ask the job to stop; the job checks it every step.
         thread: the worker thread running it.
         finished: set by the worker thread as its very last action.
@@ -141,3 +144,45 @@ class JobRunner:
                 self._on_error(job, err)
         finally:
             job.finished.set()
+
+
+class JobGroup:
+    """The explorer's job runners, one per lane of work, cancelled and closed together.
+
+    Maximizations and DeepDreams share one lane (a new one cancels the old); an
+    attribution and an adversarial attack each run in a lane of their own, so a
+    click that starts a maximization and an attribution at once does not cancel
+    either. :meth:`cancel` and :meth:`close` reach every lane: that is the one
+    cancel path of ``ex.cancel()``, the browser's cancel buttons and closing the widget.
+    """
+
+    def __init__(self) -> None:
+        self._runners: list[JobRunner] = []
+
+    def runner(self, on_error: Callable[[Job, BaseException], None] | None = None) -> JobRunner:
+        """A new lane (a :class:`JobRunner`) in this group."""
+        runner = JobRunner(on_error=on_error)
+        self._runners.append(runner)
+        return runner
+
+    def running(self, kind: str | None = None) -> list[Job]:
+        """The jobs at work now (of ``kind`` only, when given)."""
+        jobs = [r.current for r in self._runners]
+        return [j for j in jobs if j is not None and j.running and (kind is None or j.kind == kind)]
+
+    def cancel(self, kind: str | None = None) -> list[Job]:
+        """Ask every running job (of ``kind`` only, when given) to stop; returns them.
+
+        Each ends within one step of its own (an optimization step, a forward pass).
+        """
+        jobs = self.running(kind)
+        for job in jobs:
+            job.cancel.set()
+        return jobs
+
+    def close(self, timeout: float = 1.0) -> bool:
+        """Cancel every lane and wait up to ``timeout`` s in all; True when no worker is left."""
+        deadline = time.monotonic() + timeout
+        for runner in self._runners:  # every lane is told before any is waited for
+            runner.close(timeout=0.0)
+        return all([r.close(max(0.0, deadline - time.monotonic())) for r in self._runners])

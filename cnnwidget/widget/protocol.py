@@ -31,7 +31,7 @@ from PIL import Image
 UPLOAD = "upload"  # content: {name}; buffers: [file bytes]
 SAMPLE = "sample"  # content: {name}
 MAXIMIZE = "maximize"  # content: {layer, channel}
-CANCEL = "cancel"  # content: {}
+CANCEL = "cancel"  # content: {job?}: stop that kind of job ("maximize", "dream", "attribution", "adversarial"), all when absent
 DREAM = "dream"  # content: {}
 FRAME = "frame"  # content: {id, width, height, t, latency_ms?}; buffers: [RGBA uint8 H*W*4]
 FREEZE = "freeze"  # content: {id?}: the frame the browser shows (default: the last one)
@@ -44,7 +44,7 @@ B64 = "b64"
 TRANSPORT_PROBE = b"\xca\xfe\x00\x01"
 """The bytes of the transport probe, sent as a buffer both ways to learn whether buffers arrive."""
 MAXIMIZE_CLASS = "maximize_class"  # content: {class}: maximize that class's logit
-ADVERSARIAL = "adversarial"  # content: {class, eps}: make the picture say class; eps in grey levels (of 255)
+ADVERSARIAL = "adversarial"  # content: {class, eps?, steps?}: make the picture say class; eps in grey levels (of 255)
 
 BROWSER_MESSAGES = {
     UPLOAD: {"name": str},
@@ -58,7 +58,7 @@ BROWSER_MESSAGES = {
     ATLAS_IMAGE: {"layer": str, "channel": int},
     TRANSPORT: {},
     MAXIMIZE_CLASS: {"class": int},
-    ADVERSARIAL: {"class": int, "eps": int},
+    ADVERSARIAL: {"class": int},  # eps and steps are checked against ADVERSARIAL_OPTIONS (widget/adversarial.py)
 }
 """Message type -> required fields and their types, for messages the kernel accepts."""
 

@@ -80,4 +80,11 @@ check("keys: the neighbouring layer and whether a job runs", () => {
   equal(jobRunning(model), true, "a dream runs");
   model.set("dream_state", { status: "cancelled" });
   equal(jobRunning(model), false);
+  model.set("attribution_state", { status: "running", method: "occlusion" });
+  equal(jobRunning(model), true, "an occlusion runs: Esc cancels it");
+  model.set("attribution_state", { status: "done" });
+  model.set("adversarial_state", { status: "running" });
+  equal(jobRunning(model), true, "an attack runs");
+  model.set("adversarial_state", { status: "cancelled" });
+  equal(jobRunning(model), false, "nothing runs");
 });

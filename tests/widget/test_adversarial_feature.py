@@ -41,10 +41,33 @@ def test_a_browser_request_makes_the_picture_say_the_class(explorer, net):
 def test_bad_requests_name_the_fix(explorer):
     with pytest.raises(ValueError, match="use 0..11"):
         explorer.adversarial(12)
-    with pytest.raises(ValueError, match="1..64 grey levels"):
+    with pytest.raises(ValueError, match=r"adversarial eps must be a number in \(0, 64\] \(the L-infinity budget in grey levels"):
         explorer.adversarial(3, eps=100 / 255)
+    with pytest.raises(ValueError, match="adversarial steps must be a whole number from 1 to 500"):
+        explorer.adversarial(3, steps=0)
     explorer._on_browser_message(explorer, {"type": protocol.ADVERSARIAL, "class": 99, "eps": 8}, [])
     assert "out of range" in explorer.error
+    explorer._on_browser_message(explorer, {"type": protocol.ADVERSARIAL, "class": 3, "eps": 65}, [])
+    assert "eps must be a number in (0, 64]" in explorer.error
+    with pytest.raises(Exception, match="steps must be a whole number from 1 to 500"):
+        explorer.adversarial_options = {**explorer.adversarial_options, "steps": 501}
+    assert explorer.adversarial_state == {"status": "idle"}  # nothing was started
+
+
+def test_the_budget_and_steps_come_from_the_one_declaration(explorer):
+    from cnnwidget.widget.adversarial import ADVERSARIAL_OPTIONS
+
+    specs = {s["key"]: s for s in explorer.option_specs["adversarial"]}
+    assert set(specs) == {"eps", "steps"}  # the class is drawn from `classes`
+    assert (specs["eps"]["min"], specs["eps"]["max"], specs["eps"]["default"]) == (1, 64, 8)
+    assert (specs["steps"]["min"], specs["steps"]["max"], specs["steps"]["default"]) == (1, 500, 40)
+    assert explorer.adversarial_options == ADVERSARIAL_OPTIONS.defaults() == {"class": 0, "eps": 8, "steps": 40}
+    explorer.adversarial_options = {"class": 0, "eps": 2, "steps": 3}  # what the panel's controls write
+    job = explorer.adversarial(11)  # the panel's choice is the default
+    assert job.wait(timeout=300)
+    state = explorer.adversarial_state
+    assert state["eps"] == 2 and state["steps"] == 3 and 1 <= state["step"] <= 3
+    assert explorer.adversarial_result.perturbation.abs().max() <= 2 / 255 + 1e-6
 
 
 def test_a_model_without_class_scores_offers_no_classes():

@@ -134,3 +134,23 @@ def test_wait_is_interruptible_and_times_out():
         job.wait()
     assert job.running  # the interrupt came while the job was still running, so the wait was cut short
     assert runner.close(timeout=10.0)
+
+
+def test_a_group_cancels_every_lane_or_one_kind_and_closes_them_all():
+    from cnnwidget.widget.jobs import JobGroup
+
+    group = JobGroup()
+    lanes = [group.runner() for _ in range(3)]
+    log = []
+    jobs = [lane.submit(kind, steps_until_cancelled(log, kind, steps=100_000))
+            for lane, kind in zip(lanes, ("maximize", "attribution", "adversarial"))]
+    assert wait_until(lambda: len(group.running()) == 3, timeout=60)  # the lanes run side by side
+    assert group.cancel("attribution") == [jobs[1]]
+    assert jobs[1].wait(60) and log == [("attribution", "cancelled", log[0][2])]
+    assert group.running() == [jobs[0], jobs[2]]
+    assert group.cancel() == [jobs[0], jobs[2]]
+    assert all(j.wait(60) for j in jobs) and sorted(entry[1] for entry in log) == ["cancelled"] * 3
+    lanes[0].submit("dream", steps_until_cancelled(log, "dream", steps=100_000))
+    assert group.close(timeout=10.0) and group.running() == []
+    with pytest.raises(RuntimeError, match="closed"):
+        lanes[2].submit("adversarial", steps_until_cancelled(log, "late"))

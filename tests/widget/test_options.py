@@ -14,12 +14,14 @@ from pathlib import Path
 import pytest
 
 from cnnwidget import CNNExplorer
+from cnnwidget.widget.adversarial import ADVERSARIAL_OPTIONS
 from cnnwidget.widget.dream import DREAM_OPTIONS
 from cnnwidget.widget.live.feature import LIVE_OPTIONS
 from cnnwidget.widget.maximize.request import MAXIMIZE_OPTIONS
 
-SETS = {"maximize": MAXIMIZE_OPTIONS, "dream": DREAM_OPTIONS, "live": LIVE_OPTIONS}
-TRAITS = {"maximize": "maximize_options", "dream": "dream_options", "live": "live_options"}
+SETS = {"maximize": MAXIMIZE_OPTIONS, "dream": DREAM_OPTIONS, "live": LIVE_OPTIONS, "adversarial": ADVERSARIAL_OPTIONS}
+TRAITS = {"maximize": "maximize_options", "dream": "dream_options", "live": "live_options",
+          "adversarial": "adversarial_options"}
 JS = Path(__file__).resolve().parents[2] / "js"
 
 
@@ -57,7 +59,7 @@ def test_every_value_a_control_offers_is_accepted_and_just_outside_is_refused(na
 
 
 def test_no_panel_writes_a_range_of_its_own():
-    for panel in ("maximizeOptions.ts", "dreamPanel.ts", "liveOptions.ts"):
+    for panel in ("maximizeOptions.ts", "dreamPanel.ts", "liveOptions.ts", "adversarialPanel.ts"):
         text = (JS / panel).read_text()
         assert not re.search(r"\[\s*-?[\d.]+\s*,\s*-?[\d.]+\s*,\s*-?[\d.]+\s*,\s*\"", text), panel
         assert "OptionForm" in text, panel
