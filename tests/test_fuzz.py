@@ -79,8 +79,10 @@ def random_message(rng: random.Random, payloads, state: dict) -> tuple[object, l
         return {"type": "maximize_class", "class": k}, [], expect
     if kind == "adversarial":  # every one is refused before an attack starts
         k, eps = rng.choice([-1, 1000, 10**9, 2.5]), rng.choice([8, 0, 1000, -1, "8"])
-        if not isinstance(k, int) or not isinstance(eps, int):
+        if not isinstance(k, int):
             expect = NEEDS_FIELD
+        elif eps != 8 or isinstance(eps, str):  # the budget is checked against ADVERSARIAL_OPTIONS
+            expect = re.escape("adversarial eps must be a number in (0, 64]")
         else:
             expect = f"target class {k} is out of range: use 0..999"
         return {"type": "adversarial", "class": k, "eps": eps}, [], expect
@@ -115,7 +117,10 @@ def random_message(rng: random.Random, payloads, state: dict) -> tuple[object, l
             state["frame"] = True
         return {"type": "frame", "id": rng.randrange(100), "width": w, "height": h, "t": float("nan")}, [data], expect
     if kind == "cancel":
-        return {"type": "cancel"}, [], None
+        job = rng.choice([None, "maximize", "attribution", "adversarial", "nope", 3])
+        if job is None:
+            return {"type": "cancel"}, [], None
+        return {"type": "cancel", "job": job}, [], "unknown job kind" if job in ("nope", 3) else None
     if kind == "freeze":
         return {"type": "freeze"}, [], None if state.get("frame") else "no live frame yet: start the webcam"
     if kind == "garbage":
