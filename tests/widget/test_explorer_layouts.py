@@ -67,3 +67,18 @@ def test_live_frames_on_token_and_channels_last_layers_come_back_as_maps_on_thei
             assert acts.shape[1:] == (14, 14)  # the frame is resized to the model's 224 px: its patch grid
         assert np.isfinite(acts).all() and acts.std() > 0
         assert_same_state(before, model_state(model))
+
+
+def test_the_explorers_attribution_on_a_vit_unit_and_class_is_a_real_map_over_the_picture(photo):
+    torch.manual_seed(0)
+    deit = timm.create_model("deit_tiny_patch16_224", pretrained=False).eval()
+    before = model_state(deit)
+    ex = CNNExplorer(deit, image=photo, auto_maximize=False)
+    try:
+        for target in (("blocks.6", 3), 5):
+            heat = ex.attribution_map(target=target, method="gradcam")
+            assert heat.shape == (224, 224) and np.isfinite(heat).all()
+            assert heat.max() == 1.0 and heat.std() > 0.01
+    finally:
+        ex.close()
+    assert_same_state(before, model_state(deit))
