@@ -1,6 +1,7 @@
 """The explorer says how pictures are fitted to the model: the ``input_notes`` trait (shown under the
 picture, data-testid="input-note")."""
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -41,5 +42,19 @@ def test_a_maximization_below_the_minimum_size_adds_its_note_and_a_new_picture_k
         assert "upsampled to the minimum" in ex.input_notes[0]
         ex.set_image(photo)  # the picture itself fits: its notes replace the maximization's
         assert ex.input_notes == []
+    finally:
+        ex.close()
+
+
+def test_a_live_frame_below_the_minimum_size_shows_its_note(photo):
+    ex = CNNExplorer(shrinking_net(), image=photo, layer="4", auto_maximize=False)
+    ex.send = lambda content, buffers=None: None
+    try:
+        assert ex.input_notes == []
+        rgb = np.random.default_rng(0).integers(0, 255, (32, 32, 3), dtype=np.uint8)
+        rgba = np.concatenate([rgb, np.full((32, 32, 1), 255, np.uint8)], axis=2)
+        ex._on_browser_message(ex, {"type": "frame", "id": 1, "width": 32, "height": 32, "t": 0.0}, [rgba.tobytes()])
+        assert ex._live_worker.wait_idle(timeout=60)
+        assert len(ex.input_notes) == 1 and "a 32x32 picture is smaller than this architecture needs" in ex.input_notes[0]
     finally:
         ex.close()
