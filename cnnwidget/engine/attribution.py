@@ -16,7 +16,12 @@ for one picture with one of four methods, all computed by Captum
 ==========================  =====================================================
 
 Every map is ``float32 (H, W)`` in [0, 1] at the picture's resolution, 1 where
-the evidence is strongest. The methods do not all pass the model-parameter
+the evidence is strongest. Any layout works (see :mod:`~cnnwidget.engine.layouts`):
+pictures are fitted to the model as everywhere (a ViT's fixed size, channels,
+device), and Grad-CAM on a token or channels-last layer weights its canonical
+``(C, H, W)`` maps, the patch tokens on their grid without the class and
+register tokens. Guided Backprop changes ReLU gradients only: on a GELU
+transformer it gives the plain gradient. The methods do not all pass the model-parameter
 randomization check of Adebayo et al. (2018); :data:`SANITY` records which do,
 as measured by ``tests/engine/test_attribution_sanity.py`` (figures in
 ``docs/attribution.md``).
