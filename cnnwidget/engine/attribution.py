@@ -35,6 +35,7 @@ from __future__ import annotations
 import math
 import threading
 import warnings
+import weakref
 from typing import Callable
 
 import numpy as np
@@ -269,8 +270,22 @@ def _last_patch_tokens_the_output_reads(model: nn.Module, catalog: list, size: t
     tokens only through attention: after the last block they carry no gradient,
     so Grad-CAM there is blank. One forward and backward pass on a seeded noise
     picture finds the deepest layer whose maps still reach the output (the
-    deepest layer when none does, e.g. a head initialized to zeros).
+    deepest layer when none does, e.g. a head initialized to zeros). Found once per
+    model and input size.
     """
+    key = (tuple(size), tuple(info.name for info in catalog))
+    known = _CLASS_SOURCES.get(model, {}).get(key)
+    if known is not None:
+        return known
+    found_name = _probe_patch_tokens(model, catalog, size)
+    _CLASS_SOURCES.setdefault(model, {})[key] = found_name
+    return found_name
+
+
+_CLASS_SOURCES: "weakref.WeakKeyDictionary[nn.Module, dict]" = weakref.WeakKeyDictionary()
+
+
+def _probe_patch_tokens(model: nn.Module, catalog: list, size: tuple[int, int]) -> str:
     raw: dict[str, torch.Tensor] = {}
 
     def keep(name: str, tensor: torch.Tensor) -> torch.Tensor:
