@@ -15,6 +15,7 @@ import { errorBanner } from "./errorBanner";
 import { examplesPanel } from "./examplesPanel";
 import { filtersPanel } from "./filtersPanel";
 import { gridControls } from "./gridControls";
+import { inputNote } from "./inputNote";
 import { inputPanel } from "./inputPanel";
 import { explorerKeys } from "./keyboard";
 import { foldedSection, keysHelp } from "./layout";
@@ -41,7 +42,7 @@ export const REGIONS = {
   /** Folded under the grid: [section name, title, panels]. */
   folded: [["options", "Maximization options", [maximizeOptions]], ["dream", "DeepDream", [dreamPanel]]] as [string, string, PanelFactory[]][],
   /** Stage, first column: the input picture (the live view takes its place) over the unit's map. */
-  picture: [inputPanel, livePanel, unitDetail],
+  picture: [inputPanel, inputNote, livePanel, unitDetail],
   /** Stage, second column: the top-5 classes, what the unit wants to see, its dataset examples, attribution, the atlas, "make it say X". */
   unit: [predictionsPanel, maximizePanel, examplesPanel, attributionPanel, attributionMethods, atlasHover, adversarialPanel],
 } as const;
@@ -59,7 +60,7 @@ const TRAIT_KEYS: { [K in keyof Traits]: true } = {
   dream_image: true, atlas_units: true, option_specs: true, unit_examples: true, examples_layers: true,
   predictions: true, attribution_method: true, attribution_methods: true, attribution_class: true,
   attribution_state: true, filters: true, filters_meta: true, classes: true, adversarial_state: true,
-  adversarial_image: true, adversarial_perturbation: true, adversarial_options: true,
+  adversarial_image: true, adversarial_perturbation: true, adversarial_options: true, input_notes: true,
 };
 
 /** Every synced trait a panel may react to. */

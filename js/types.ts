@@ -39,6 +39,7 @@ export interface Traits {
   image_name: string;
   samples: string[];
   error: string;
+  input_notes: string[];
   live_mode: string;
   live_options: Record<string, number | string>;
   top_crops: TraitBytes;

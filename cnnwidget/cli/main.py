@@ -12,7 +12,8 @@ MODEL is anything :func:`cnnwidget.models.load_model` reads: a torchvision
 name (``resnet18``), ``timm:NAME``, ``package.module:attr``, a ``.pt`` file, or
 ``default`` (the offline model that ships with cnnwidget). ``--weights none``
 gives random weights. Errors are printed as one line naming the fix, with
-exit status 2.
+exit status 2; what was adapted to fit pictures to the model (its fixed input
+size, its minimum size, its channels) is printed as ``note: ...`` lines.
 
 One module per command (:mod:`.maximize`, :mod:`.dream`, :mod:`.gallery`,
 :mod:`.atlas`, :mod:`.examples`), each with ``add_parser`` and ``run``; shared arguments in
@@ -27,6 +28,7 @@ from typing import Sequence
 
 from . import atlas, dream, examples, gallery, maximize
 from .errors import run_reporting_errors
+from .notes import input_notes_shown
 
 COMMANDS = (maximize, dream, gallery, atlas, examples)
 """The command modules, in the order ``cnnwidget --help`` lists them."""
@@ -35,8 +37,12 @@ COMMANDS = (maximize, dream, gallery, atlas, examples)
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status (0 on success, 2 on a user error, 130 on Ctrl-C)."""
     args = build_parser().parse_args(argv)
+    def run() -> None:
+        with input_notes_shown():
+            args.run(args)
+
     return run_reporting_errors(
-        lambda: args.run(args),
+        run,
         also_user_errors=getattr(args, "also_user_errors", ()),
         interrupted=getattr(args, "interrupted", "interrupted"),
     )

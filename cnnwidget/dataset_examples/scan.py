@@ -2,7 +2,9 @@
 
 One :class:`Scanner` per process that runs the model (this one, or a Ray actor). The
 forward pass stops as soon as the deepest chosen layer has run
-(:class:`~cnnwidget.engine.capture.LayerCapture`); each chosen map is reduced to its
+(:class:`~cnnwidget.engine.capture.LayerCapture`, made by
+:func:`~cnnwidget.engine.layer_catalog.capture_for`, so token and channels-last layers
+come as ``(N, C, H, W)`` maps on their grid); each chosen map is reduced to its
 maximum and the maximum's position on the model's own device, and only those ``(N, C)``
 numbers leave it, as :class:`~.partial.LayerPartial` summaries of the batch.
 """
@@ -17,7 +19,7 @@ import torch
 from torch import nn
 
 from ..engine.capture import LayerCapture
-from ..engine.layer_catalog import find_layer
+from ..engine.layer_catalog import capture_for, find_layer
 from ..engine.model_guard import preserved
 from ..engine.placement import model_device, model_dtype
 from .partial import LayerPartial
@@ -36,14 +38,14 @@ class Scanner:
 
     def __init__(self, model: nn.Module, layers: Sequence[str], size: tuple[int, int], k: int, lowest: bool) -> None:
         self.model, self.layers, self.k, self.lowest = model, list(layers), k, lowest
+        self.size = tuple(size)
         self.infos = {name: find_layer(model, name, size) for name in self.layers}
         self._stack = contextlib.ExitStack()
         self._capture: LayerCapture | None = None
 
     def __enter__(self) -> "Scanner":
         self._stack.enter_context(preserved(self.model, freeze=False))
-        calls = {name: info.calls for name, info in self.infos.items()}
-        self._capture = self._stack.enter_context(LayerCapture(self.model, self.layers, calls=calls))
+        self._capture = self._stack.enter_context(capture_for(self.model, self.layers, self.size))
         self.device, self.dtype = model_device(self.model), model_dtype(self.model)
         return self
 

@@ -16,7 +16,12 @@ for one picture with one of four methods, all computed by Captum
 ==========================  =====================================================
 
 Every map is ``float32 (H, W)`` in [0, 1] at the picture's resolution, 1 where
-the evidence is strongest. The methods do not all pass the model-parameter
+the evidence is strongest. Any layout works (see :mod:`~cnnwidget.engine.layouts`):
+pictures are fitted to the model as everywhere (a ViT's fixed size, channels,
+device), and Grad-CAM on a token or channels-last layer weights its canonical
+``(C, H, W)`` maps, the patch tokens on their grid without the class and
+register tokens. Guided Backprop changes ReLU gradients only: on a GELU
+transformer it gives the plain gradient. The methods do not all pass the model-parameter
 randomization check of Adebayo et al. (2018); :data:`SANITY` records which do,
 as measured by ``tests/engine/test_attribution_sanity.py`` (figures in
 ``docs/attribution.md``).
@@ -30,6 +35,7 @@ from __future__ import annotations
 import math
 import threading
 import warnings
+import weakref
 from typing import Callable
 
 import numpy as np
@@ -38,15 +44,15 @@ import torch.nn.functional as F
 from torch import nn
 
 from .cancellable_forward import CancellableForward, Cancelled
-from .capture import LayerCapture
 from .images import load_image
-from .layer_catalog import find_layer, layers
+from .layer_catalog import capture_for, find_layer, layers
 from .model_guard import preserved
 from .normalizer import pixel_normalizer
 from .objective_plan import objective_plan
 from .objectives import OUTPUT, Objective, as_objective, channel, class_logit
 from .out_of_place import out_of_place
 from .placement import model_device, model_dtype
+from .predictions import class_scores
 from .preprocessing import display_crop, resolve_preprocess, to_tensor
 
 METHODS = ("gradcam", "integrated_gradients", "guided_backprop", "occlusion")
@@ -178,8 +184,10 @@ def attribution_map(
     source = gradcam_layer(model, objective, size, layer) if method == "gradcam" else None
     device, dtype = model_device(model), model_dtype(model)
     pixels = pixels.detach().to(device=device, dtype=torch.float32).requires_grad_(True)
-    with preserved(model, freeze=True), out_of_place(model), torch.enable_grad(), LayerCapture(
-        model, list(calls), calls=calls
+    lens = _MapsLens(model, source, size) if source is not None else None
+    names = list(calls) + ([source] if source is not None and source not in calls else [])
+    with preserved(model, freeze=True), out_of_place(model), torch.enable_grad(), capture_for(
+        model, names, size, maps_only=False, edit=lens.edit if lens is not None else None
     ) as capture:
 
         def score(p: torch.Tensor) -> torch.Tensor:
@@ -190,7 +198,7 @@ def attribution_map(
         )
         forward.check()
         try:
-            raw = _RUNNERS[method](model, forward, pixels, source=source, steps=steps, window=window, stride=stride)
+            raw = _RUNNERS[method](model, forward, pixels, lens=lens, steps=steps, window=window, stride=stride)
         except RuntimeError as err:
             if "does not require grad" not in str(err) and "not have been used in the graph" not in str(err):
                 raise
@@ -249,7 +257,55 @@ def gradcam_layer(model: nn.Module, objective: Objective, size: tuple[int, int],
     spatial = [i for i in catalog if i.shape[1] > 1 or i.shape[2] > 1] or catalog
     if not spatial:
         raise ValueError("the model has no layer with an image-like output for Grad-CAM; use another method")
+    if spatial[-1].layout == "tokens" and spatial[-1].prefix > 0:
+        same_width = [i for i in spatial if i.channels == spatial[-1].channels]  # the residual stream
+        return _last_patch_tokens_the_output_reads(model, same_width, size)
     return spatial[-1].name
+
+
+def _last_patch_tokens_the_output_reads(model: nn.Module, catalog: list, size: tuple[int, int]) -> str:
+    """The deepest layer whose patch tokens the model's output depends on.
+
+    A vision transformer that classifies from its class token reads the patch
+    tokens only through attention: after the last block they carry no gradient,
+    so Grad-CAM there is blank. One forward and backward pass on a seeded noise
+    picture finds the deepest layer whose maps still reach the output (the
+    deepest layer when none does, e.g. a head initialized to zeros). Found once per
+    model and input size.
+    """
+    key = (tuple(size), tuple(info.name for info in catalog))
+    known = _CLASS_SOURCES.get(model, {}).get(key)
+    if known is not None:
+        return known
+    found_name = _probe_patch_tokens(model, catalog, size)
+    _CLASS_SOURCES.setdefault(model, {})[key] = found_name
+    return found_name
+
+
+_CLASS_SOURCES: "weakref.WeakKeyDictionary[nn.Module, dict]" = weakref.WeakKeyDictionary()
+
+
+def _probe_patch_tokens(model: nn.Module, catalog: list, size: tuple[int, int]) -> str:
+    raw: dict[str, torch.Tensor] = {}
+
+    def keep(name: str, tensor: torch.Tensor) -> torch.Tensor:
+        raw[name] = tensor
+        return tensor
+
+    noise = torch.rand(1, 3, *size, generator=torch.Generator().manual_seed(0)).requires_grad_(True)
+    names = [info.name for info in catalog]
+    with preserved(model, freeze=True), out_of_place(model), torch.enable_grad(), capture_for(
+        model, names + [OUTPUT], size, edit=keep
+    ) as capture:
+        score = class_scores(capture.run(noise)[OUTPUT]).sum()
+        found = [n for n in names if n in raw and raw[n].requires_grad]
+        grads = torch.autograd.grad(score, [raw[n] for n in found], allow_unused=True) if score.requires_grad else []
+    by_name = {info.name: info for info in catalog}
+    for name, grad in reversed(list(zip(found, grads))):
+        layout = by_name[name].layout_spec
+        if grad is not None and bool(layout.maps(grad).abs().sum() > 0):
+            return name
+    return catalog[-1].name
 
 
 def source_layer(model: nn.Module, layer: str, input_size: tuple[int, int]) -> str:
@@ -283,11 +339,38 @@ class _AsModule(nn.Module):
         return self._forward(x)
 
 
-def _gradcam(model, forward, pixels, *, source, **_) -> torch.Tensor:
+class _MapsLens(nn.Module):
+    """What Grad-CAM hooks: the source layer's output as canonical ``(N, C, H, W)`` maps.
+
+    A convolutional (``nchw``) layer is hooked as it is. For a channels-last or
+    token layer, the capture's ``edit`` passes the layer's output through this
+    identity module as maps (:meth:`LayerLayout.maps`: patch tokens on their
+    grid, class / distillation / register tokens left out) and puts the result
+    back in the layer's own layout (:meth:`LayerLayout.unmaps`) before it flows
+    on, so Captum's activations and gradients are ``(N, C, H, W)``.
+    """
+
+    def __init__(self, model: nn.Module, source: str, size: tuple[int, int]):
+        super().__init__()
+        self.source = source
+        self.layout = find_layer(model, source, size).layout_spec
+        # Kept out of the module tree: the lens never owns the user's module, nor itself.
+        self.__dict__["target"] = dict(model.named_modules())[source] if self.layout.kind == "nchw" else self
+
+    def forward(self, maps: torch.Tensor) -> torch.Tensor:
+        return maps
+
+    def edit(self, name: str, output: torch.Tensor) -> torch.Tensor:
+        """The capture's edit: the source's output through the lens (other layers untouched)."""
+        if name != self.source or self.target is not self:
+            return output
+        return self.layout.unmaps(self(self.layout.maps(output)), output)
+
+
+def _gradcam(model, forward, pixels, *, lens, **_) -> torch.Tensor:
     from captum.attr import LayerGradCam
 
-    module = dict(model.named_modules())[source]
-    cam = LayerGradCam(forward, module).attribute(pixels, relu_attributions=True)
+    cam = LayerGradCam(forward, lens.target).attribute(pixels, relu_attributions=True)
     cam = cam.detach().float().sum(1, keepdim=True)
     return F.interpolate(cam, size=pixels.shape[-2:], mode="bilinear", align_corners=False)[0, 0]
 

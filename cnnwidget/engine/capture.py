@@ -13,6 +13,8 @@ from typing import Callable, Iterable, Mapping
 import torch
 from torch import nn
 
+from .model_input import DEVICE_MIXUP_FIX, DeviceError, is_device_mixup
+
 
 class _StopForward(Exception):
     """Raised from a hook to end the forward pass once every output is in."""
@@ -136,11 +138,8 @@ class LayerCapture:
         except _StopForward:
             pass
         except RuntimeError as err:
-            if "same device" in str(err) or "Expected all tensors to be on" in str(err):
-                raise RuntimeError(
-                    f"{str(err).splitlines()[0]}: the model's forward mixes devices; move the whole model and "
-                    "anything it creates to one device (model.to(device)); cnnwidget moves its inputs there"
-                ) from err
+            if is_device_mixup(err):
+                raise DeviceError(f"{str(err).splitlines()[0]}: {DEVICE_MIXUP_FIX}") from err
             raise
         finally:
             self._running_in = None

@@ -111,7 +111,7 @@ def deepdream(
     height, width = photo.shape[-2:]
     sizes = _octave_sizes(height, width, octaves, octave_scale)
     capture = capture_for(model, names, (height, width))
-    for note in dict.fromkeys(n for size in sizes for n in input_for(model, size).notes):
+    for note in octave_notes(model, height, width, octaves, octave_scale):
         warnings.warn(note, InputNote, stacklevel=2)
     normalize = pixel_normalizer(preprocess, model)
     device, dtype = model_device(model), model_dtype(model)
@@ -181,6 +181,14 @@ def _tiles(height: int, width: int, tile: int):
     ys = [round(i * height / ny) for i in range(ny + 1)]
     xs = [round(i * width / nx) for i in range(nx + 1)]
     return [(ys[i], ys[i + 1], xs[j], xs[j + 1]) for i in range(ny) for j in range(nx)]
+
+
+def octave_notes(model: nn.Module, height: int, width: int, octaves: int, octave_scale: float = 1.4) -> list[str]:
+    """What is adapted to feed ``model`` the octaves of a ``height`` x ``width`` dream (sizes below the
+    architecture's minimum, a fixed input size, channels), in words; :func:`deepdream` warns them as
+    :class:`~cnnwidget.engine.model_input.InputNote`."""
+    sizes = _octave_sizes(height, width, octaves, octave_scale)
+    return list(dict.fromkeys(n for size in sizes for n in input_for(model, size).notes))
 
 
 def _octave_sizes(height: int, width: int, octaves: int, scale: float) -> list[tuple[int, int]]:

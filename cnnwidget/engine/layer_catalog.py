@@ -20,7 +20,10 @@ from torch import nn
 from .capture import LayerCapture, first_tensor
 from .layouts import MAP_LAYOUTS, LayerLayout, channel_axis, decide_layout, spatial_grids
 from .model_guard import preserved
-from .model_input import InputSizeError, ModelInput, input_channels, model_input, remember_accepted, single_device
+from .model_input import (
+    DEVICE_MIXUP_FIX, DeviceError, InputSizeError, ModelInput, input_channels, is_device_mixup, model_input,
+    remember_accepted, single_device,
+)
 from .placement import model_dtype
 
 PROBE_STEP = 32
@@ -144,6 +147,9 @@ def input_for(model: nn.Module, input_size: int | tuple[int, int] = 224) -> Mode
     except InputSizeError as err:
         if not errors:
             raise
+        mixup = next((e for e in errors if is_device_mixup(e)), None)
+        if mixup is not None:
+            raise DeviceError(f"{str(mixup).splitlines()[0]}: {DEVICE_MIXUP_FIX}") from mixup
         errors[0].add_note(f"cnnwidget: {err}")
         raise errors[0] from None
 

@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from .layer_catalog import LayerInfo
 
+REARRANGING = frozenset({
+    "Permute", "Flatten", "Unflatten", "Identity", "Reshape", "View", "Transpose", "Rearrange",
+    "Dropout", "Dropout2d", "DropPath",
+})
+"""Module types that only move, copy or drop values (a Swin's closing ``permute``): never the default layer."""
+
 
 def default_layer(catalog: list[LayerInfo]) -> str:
     """A mid-network layer with rich but still spatial maps.
@@ -13,10 +19,13 @@ def default_layer(catalog: list[LayerInfo]) -> str:
     shallowest name (a whole stage over a block inside it). In a network whose
     maps keep one size throughout (a plain ViT or DeiT), that rule has nothing to
     go on, so the middle one of the longest run of sibling blocks is taken
-    (``blocks.6`` of twelve).
+    (``blocks.6`` of twelve). Modules that only rearrange their input
+    (:data:`REARRANGING`) are passed over: a Swin opens on its closing ``norm``
+    (768 channels, channels-last), not on the ``permute`` after it.
     """
     if not catalog:
         raise ValueError("the model has no layer with an image-like output")
+    catalog = [info for info in catalog if info.type not in REARRANGING] or catalog
     biggest = max(min(info.shape[1:]) for info in catalog)
     spatial = [info for info in catalog if min(info.shape[1:]) * 8 >= biggest] or catalog
     deepest_side = min(min(info.shape[1:]) for info in spatial)

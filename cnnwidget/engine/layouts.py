@@ -75,6 +75,21 @@ class LayerLayout:
             return output.reshape(output.shape[0], -1, 1, 1)
         return output
 
+    def unmaps(self, maps: torch.Tensor, output: torch.Tensor) -> torch.Tensor:
+        """The inverse of :meth:`maps`: ``(N, C, H, W)`` maps back in the layout of ``output``.
+
+        Class, distillation and register tokens are taken from ``output`` as they are.
+        ``unmaps(maps(output), output)`` equals ``output``; gradients flow through ``maps``.
+        """
+        if self.kind == "nhwc":
+            return maps.permute(0, 2, 3, 1)
+        if self.kind == "tokens":
+            patches = maps.flatten(2).transpose(1, 2)
+            return torch.cat([output[:, : self.prefix], patches], dim=1) if self.prefix else patches
+        if self.kind == "vector":
+            return maps.reshape(output.shape)
+        return maps
+
     def extra_tokens(self, output: torch.Tensor) -> torch.Tensor | None:
         """The class / distillation / register tokens ``(N, prefix, C)`` of a ``tokens`` layer, else ``None``."""
         if self.kind != "tokens" or self.prefix == 0:

@@ -36,7 +36,22 @@ LUMINANCE = (0.299, 0.587, 0.114)
 
 
 class DeviceError(RuntimeError):
-    """The model's tensors are spread over several devices; the message names the fix."""
+    """The model's tensors are spread over several devices, or its forward pass mixes devices; the message names the fix."""
+
+
+DEVICE_MIXUP_FIX = (
+    "the model's forward mixes devices; move the whole model and anything it creates to one device "
+    "(model.to(device)); cnnwidget moves its inputs there"
+)
+"""What to do when the model's own forward pass mixes devices."""
+
+
+def is_device_mixup(err: BaseException) -> bool:
+    """Whether ``err`` is torch's complaint about tensors on different devices in one operation."""
+    text = str(err)
+    return isinstance(err, RuntimeError) and any(
+        s in text for s in ("same device", "Expected all tensors to be on", "is not on the expected device")
+    )
 
 
 class InputNote(UserWarning):

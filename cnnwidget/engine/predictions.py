@@ -9,8 +9,8 @@ from torch import nn
 
 from .capture import first_tensor
 from .class_names import class_names
+from .layer_catalog import input_for
 from .model_guard import preserved
-from .placement import model_device, model_dtype
 from .preprocessing import input_tensor, resolve_preprocess
 
 
@@ -27,13 +27,14 @@ def model_output(model: nn.Module, x: torch.Tensor, *, maps: bool = True) -> tor
 
     Outputs with extra dimensions (a score map per class) are averaged over
     them, unless ``maps`` is False; a tuple output (auxiliary heads) gives its
-    first tensor.
+    first tensor. The batch is fitted to the model as every feature fits it
+    (device, dtype, channels, a fixed input size: see :func:`~cnnwidget.engine.layer_catalog.input_for`).
 
     Raises:
         ValueError: the output is not ``(N, K, ...)`` scores; the message says what it was.
     """
     with preserved(model, freeze=False), torch.no_grad():
-        out = model(x.to(device=model_device(model), dtype=model_dtype(model)))
+        out = model(input_for(model, tuple(x.shape[-2:]))(x))
     return class_scores(out, maps=maps)
 
 

@@ -7,7 +7,7 @@ from PIL import Image
 
 from . import protocol
 from .feature_host import FeatureHost
-from ..engine.deepdream import deepdream
+from ..engine.deepdream import deepdream, octave_notes
 from .jobs import Job
 from .options import Option, OptionSet
 
@@ -65,6 +65,7 @@ class DreamFeature(FeatureHost):
         octaves = settings["octaves"]
         done = [0]
         self.dream_state = {"job": job.id, "status": "running", "octave": 0, "octaves": octaves, "layers": settings["layers"]}
+        self._show_input_notes(octave_notes(self.model, image.height, image.width, octaves))
 
         def on_octave(step, picture, value):
             done[0] += 1

@@ -17,6 +17,7 @@ from torch import nn
 
 from . import protocol
 from ..engine import LayerError, activations_for_tensor, default_layer, find_layer, layers, load_image
+from ..engine.layer_catalog import input_for
 from ..engine.images import ImageError, decode_image
 from ..engine.preprocessing import display_crop, input_tensor, resolve_preprocess
 from ..data.samples import default_image, sample_path, samples
@@ -78,6 +79,11 @@ class CNNExplorer(
     image_name = traitlets.Unicode("", help="Name of the input picture.").tag(sync=True)
     samples = traitlets.List(traitlets.Unicode(), help="Names of the bundled sample photos.").tag(sync=True)
     error = traitlets.Unicode("", help="Last error message shown in the widget ('' when none).").tag(sync=True)
+    input_notes = traitlets.List(
+        traitlets.Unicode(),
+        help="How pictures are fitted to the model (resized to its fixed size, upsampled to its minimum, "
+             "channels adapted), in words; empty when they go in as they are.",
+    ).tag(sync=True)
     option_specs = traitlets.Dict(
         {s.name: s.describe() for s in (MAXIMIZE_OPTIONS, DREAM_OPTIONS, LIVE_OPTIONS, ADVERSARIAL_OPTIONS)}, read_only=True,
         help="{maximize, dream, live, adversarial}: each panel's options (key, kind, default, label, min, max, step, choices, "
@@ -243,6 +249,12 @@ class CNNExplorer(
         self.image = protocol.encode_jpeg(self._pil)
         self.image_name = name
         self.error = ""
+        self._show_input_notes()
+
+    def _show_input_notes(self, extra=()) -> None:
+        """Show how the picture (and ``extra`` notes: a maximization's or a dream's) is fitted to the model."""
+        own = input_for(self.model, tuple(self._input.shape[-2:])).notes
+        self.input_notes = list(dict.fromkeys([*own, *extra]))
 
     def _refresh_grid(self) -> None:
         if not self.layer or self._input is None:

@@ -58,6 +58,7 @@ class FeatureHost(traitlets.HasTraits):
         set_image: ``set_image(image, name)`` makes ``image`` the input picture.
         _show_error: ``_show_error(exception)`` shows it in the widget.
         _check_layer: ``_check_layer(name)`` returns the layer's ``LayerInfo`` or raises a named error.
+        _show_input_notes: ``_show_input_notes(extra)`` shows how pictures are fitted to the model, plus ``extra``.
         send, hold_sync, comm: the widget's own (anywidget).
     """
 
@@ -79,6 +80,7 @@ class FeatureHost(traitlets.HasTraits):
     set_image: Callable[..., None]
     _show_error: Callable[[BaseException], None]
     _check_layer: Callable[[str], object]
+    _show_input_notes: Callable[..., None]
     send: Callable[..., None]
     hold_sync: Callable[[], object]
     comm: object

@@ -119,3 +119,27 @@ def test_gallery_takes_the_parameterization(tiny, tmp_path):
     assert main(["gallery", tiny, "2", "--units", "0:2", "--param", "maco", "-o", str(out),
                  "--steps", "2", "--size", "32", "-q"]) == 0
     assert out.exists()
+
+
+GREY = textwrap.dedent(
+    """
+    import torch
+    from torch import nn
+
+    def build():
+        torch.manual_seed(0)
+        return nn.Sequential(nn.Conv2d(1, 8, 3), nn.ReLU(), nn.Conv2d(8, 6, 3))
+    """
+)
+
+
+def test_what_was_adapted_to_fit_the_model_is_printed_as_a_note(tmp_path, monkeypatch, capsys):
+    (tmp_path / "cli_grey_net.py").write_text(GREY)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    out = tmp_path / "unit.png"
+    assert main(["maximize", "cli_grey_net:build", "2:3", "-o", str(out), "--steps", "2", "--size", "32", "-q"]) == 0
+    err = capsys.readouterr().err
+    assert err.count("note: the model takes 1 channel: it is fed the picture's grey level") == 1
+    assert "InputNote" not in err and "warnings.warn" not in err  # a note, not a Python warning
+    with Image.open(out) as picture:
+        assert picture.size == (32, 32)

@@ -141,3 +141,22 @@ def test_tokens_of_a_model_that_resizes_its_input_itself_are_read_from_its_patch
                          grids={(20, 20), (14, 14)}) == ("tokens", 1, (20, 20))
     assert decide_layout((1, 197, 192), taller=(1, 197, 192), wider=(1, 197, 192), channel_axis="last",
                          grids={(20, 20), (14, 14)}) == ("tokens", 1, (14, 14))
+
+
+@pytest.mark.parametrize(
+    "build, expected, layout, channels",
+    [
+        (torchvision.models.swin_t, "norm", "nhwc", 768),
+        (torchvision.models.vit_b_16, "encoder.layers.encoder_layer_6", "tokens", 768),
+        (lambda: timm.create_model("deit_tiny_patch16_224", pretrained=False), "blocks.6", "tokens", 192),
+    ],
+    ids=["swin_t", "vit_b_16", "deit_tiny"],
+)
+def test_default_layer_is_a_block_or_stage_output_with_its_real_layout_not_a_reshaping_op(
+    build, expected, layout, channels
+):
+    torch.manual_seed(0)
+    catalog = cnnwidget.layers(build())
+    chosen = next(info for info in catalog if info.name == default_layer(catalog))
+    assert (chosen.name, chosen.layout, chosen.channels) == (expected, layout, channels)
+    assert chosen.type not in ("Permute", "Flatten", "Identity")

@@ -77,3 +77,28 @@ def test_accentuating_a_token_unit_raises_it_within_the_budget(deit):
     assert out.after > out.before
     assert float((to_tensor(out.image) - to_tensor(out.photo)).abs().max()) <= 0.2 + 1 / 255
     assert_same_state(before, model_state(deit))
+
+
+def test_deepdream_octaves_on_a_token_layer_are_resized_to_the_fixed_size_and_change_the_photo(deit):
+    from cnnwidget.engine.deepdream import deepdream
+
+    photo = np.random.default_rng(2).integers(0, 255, (80, 96, 3), dtype=np.uint8)
+    before = model_state(deit)
+    with pytest.warns(InputNote, match=r"takes only 224x224 inputs.*resized to 224x224.*not interpolated"):
+        dream = deepdream(deit, photo, layers="blocks.4", octaves=2, steps=2, seed=0, progress=False)
+    assert dream.size == (96, 80) and np.abs(np.asarray(dream, dtype=int) - photo).max() > 0
+    assert_same_state(before, model_state(deit))
+
+
+def test_deepdream_on_a_swin_channels_last_stage_changes_the_photo():
+    import torchvision
+
+    from cnnwidget.engine.deepdream import deepdream
+
+    torch.manual_seed(0)
+    swin = torchvision.models.swin_t().eval()
+    photo = np.random.default_rng(3).integers(0, 255, (96, 96, 3), dtype=np.uint8)
+    before = model_state(swin)
+    dream = deepdream(swin, photo, layers="features.3", octaves=2, steps=2, seed=0, progress=False)
+    assert dream.size == (96, 96) and np.abs(np.asarray(dream, dtype=int) - photo).max() > 0
+    assert_same_state(before, model_state(swin))

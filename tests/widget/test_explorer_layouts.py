@@ -48,3 +48,37 @@ def test_a_swin_stage_is_shown_channels_first(photo):
     canonical = activations_for_tensor(swin, x, "norm")
     assert np.allclose(canonical, seen[0][0].permute(2, 0, 1).numpy(), atol=1e-5)
     assert np.abs(shown_maps(ex) - exact).max() <= (exact.max() - exact.min()) / 255 + 1e-4
+
+
+def test_live_frames_on_token_and_channels_last_layers_come_back_as_maps_on_their_grid(photo):
+    torch.manual_seed(0)
+    deit = timm.create_model("deit_tiny_patch16_224", pretrained=False).eval()
+    swin = torchvision.models.swin_t().eval()
+    frame = np.random.default_rng(0).integers(0, 255, (120, 160, 3), dtype=np.uint8)
+    for model, layer, channels in ((deit, "blocks.4", 192), (swin, "features.3", 192)):
+        before = model_state(model)
+        ex = CNNExplorer(model, image=photo, layer=layer, auto_maximize=False)
+        try:
+            acts = ex.feed(frame)["activations"]
+        finally:
+            ex.close()
+        assert acts.shape[0] == channels and acts.ndim == 3 and min(acts.shape[1:]) > 1
+        if model is deit:
+            assert acts.shape[1:] == (14, 14)  # the frame is resized to the model's 224 px: its patch grid
+        assert np.isfinite(acts).all() and acts.std() > 0
+        assert_same_state(before, model_state(model))
+
+
+def test_the_explorers_attribution_on_a_vit_unit_and_class_is_a_real_map_over_the_picture(photo):
+    torch.manual_seed(0)
+    deit = timm.create_model("deit_tiny_patch16_224", pretrained=False).eval()
+    before = model_state(deit)
+    ex = CNNExplorer(deit, image=photo, auto_maximize=False)
+    try:
+        for target in (("blocks.6", 3), 5):
+            heat = ex.attribution_map(target=target, method="gradcam")
+            assert heat.shape == (224, 224) and np.isfinite(heat).all()
+            assert heat.max() == 1.0 and heat.std() > 0.01
+    finally:
+        ex.close()
+    assert_same_state(before, model_state(deit))

@@ -14,6 +14,7 @@ from PIL import Image
 from .. import protocol
 from ..feature_host import FeatureHost
 from ...engine.activations import activations_for_tensor
+from ...engine.layer_catalog import input_for
 from ...engine.live_dream import FrameDreamer
 from ...engine.precision import PRECISIONS
 from ...engine.preprocessing import Preprocess, input_tensor
@@ -184,11 +185,13 @@ class LiveFeature(FeatureHost):
         buffers: list[bytes] = []
         x = None
         if self.live_mode == "dream":
+            self._live_note_size(tuple(rgb.shape[:2]))
             dreamed = self._live_dreamer_for()(rgb)
             result = {"dream": dreamed}
             buffers.append(protocol.encode_jpeg(Image.fromarray(dreamed), quality=85))
         else:
             x = self._live_tensor(rgb)
+            self._live_note_size(tuple(x.shape[-2:]))
             acts = activations_for_tensor(self.model, x, self.layer, precision=self.live_options["precision"])
             payload, shape = protocol.encode_grid(acts)
             content.update(shape)
@@ -238,6 +241,12 @@ class LiveFeature(FeatureHost):
         # `.contiguous(channels_last)` keeps odd strides that count as both layouts.
         out = torch.empty(x.shape, dtype=x.dtype, device=x.device, memory_format=torch.channels_last)
         return out.copy_(x)
+
+    def _live_note_size(self, size: tuple[int, int]) -> None:
+        """Show how frames of ``size`` are fitted to the model (once per new frame size)."""
+        if getattr(self, "_live_noted_size", None) != size:
+            self._live_noted_size = size
+            self._show_input_notes(input_for(self.model, size).notes)
 
     def _live_dreamer_for(self) -> FrameDreamer:
         opts = self.live_options

@@ -9,6 +9,7 @@ from .. import protocol
 from ..feature_host import FeatureHost
 from ..jobs import Job
 from ...engine import find_layer
+from ...engine.layer_catalog import input_for
 from ...engine.objective_plan import objective_plan
 from ...engine.objectives import class_logit
 from .request import DEFAULT_OPTIONS, MAXIMIZE_OPTIONS, MaximizeRequest, MaximizeResult, run_request
@@ -148,6 +149,7 @@ class MaximizeFeature(FeatureHost):
 
     def _maximize_run(self, job: Job, request: MaximizeRequest, key, image, ticket: int) -> None:
         self._maximize_publish(job, request, "running", 0, 0.0, [], ticket)
+        self._show_input_notes(input_for(self.model, request.size).notes)
 
         def on_update(step, images, value, curve):
             if job.cancel.is_set():
