@@ -37,6 +37,7 @@ from .placement import model_device, model_dtype
 from .precision import autocast_context, resolve_precision
 from .preprocessing import to_pil, to_tensor
 from .relu_redirect import redirected_relus
+from .soft_range import SOFT_DECAY_POWER, SOFT_PARAM_SCALE, SOFT_WEIGHT, range_penalty
 from .transforms import resolve_transforms
 from .transparency import attention_mask
 
@@ -57,8 +58,9 @@ of pixel-level noise. Starting from an ``image`` uses the full size instead."""
 DECAY_POWER = 1.25
 """Exponent of the Fourier parameterization's ``1/f`` scaling: slightly smoother than Lucid's 1."""
 
-DEFAULT_PARAM = "fft"
-"""The parameterization used when none is named (see benchmarks/RESULTS.md, bench_natural)."""
+DEFAULT_PARAM = "soft"
+"""The parameterization used when none is named: ``"soft"`` is the one that meets bench_natural's
+four goals against Lucent (objective, clipping, spectral slope, CPU time; see benchmarks/RESULTS.md)."""
 
 AUTO_TRANSFORMS = {"maco": "crops"}
 """``transforms="auto"`` per parameterization: MACO's shrinking crops for ``"maco"``, else ``"standard"``."""
@@ -102,9 +104,11 @@ class Maximizer:
         batch: pictures per objective (ignored for a list of objectives).
         image: start from this picture (anything :func:`~cnnwidget.load_image` reads)
             instead of faint noise.
-        param: ``"fft"`` (decorrelated Fourier space, smooth), ``"maco"`` (phases
+        param: ``"soft"`` (decorrelated Fourier space with a soft value range:
+            no pixels run to the sigmoid's ends; see :mod:`~cnnwidget.engine.soft_range`),
+            ``"fft"`` (decorrelated Fourier space), ``"maco"`` (phases
             only, amplitudes of natural photos; Fel et al. 2023) or ``"pixel"``;
-            ``None`` for :data:`DEFAULT_PARAM`.
+            ``None`` for :data:`DEFAULT_PARAM` (``"soft"``).
         decorrelate: pass colours through ImageNet's colour correlation.
         transforms: ``"auto"`` (``"crops"`` for ``"maco"``, else ``"standard"``),
             ``"standard"``, ``"crops"``, ``"none"`` or a list of ``t(x, generator)`` callables.
@@ -127,8 +131,11 @@ class Maximizer:
             SiLU (transformers, EfficientNets, ConvNeXt) have a non-zero gradient
             for negative inputs, so their units never start dead and are left as they are.
         param_size: side of the optimized parameter, upsampled to ``size``
-            (default: ``size * 128 / 224`` as in Lucid, or ``size`` with ``image`` or ``"maco"``).
-        decay_power: the Fourier form's ``1/f**decay_power`` scaling (default 1.25).
+            (default: ``size * 128 / 224`` as in Lucid, ``size * 80 / 224`` for ``"soft"``,
+            or ``size`` with ``image`` or ``"maco"``).
+        decay_power: the Fourier form's ``1/f**decay_power`` scaling (default 1.25, 1.5 for ``"soft"``).
+        range_weight: weight of the penalty on pre-sigmoid values beyond the logit of 0.9
+            (:func:`~cnnwidget.engine.soft_range.range_penalty`); default 10 for ``"soft"``, else 0.
         spectrum: the amplitudes of ``"maco"`` pictures: ``None`` (measured on the
             bundled photos and shipped), a folder of photos, or a tensor from
             :func:`~cnnwidget.engine.natural_spectrum.compute_spectrum`.
@@ -160,7 +167,8 @@ class Maximizer:
         precision: str = "auto",
         redirect_steps: int | None = None,
         param_size: int | None = None,
-        decay_power: float = DECAY_POWER,
+        decay_power: float | None = None,
+        range_weight: float | None = None,
         spectrum=None,
         cancel: threading.Event | None = None,
     ) -> None:
@@ -207,9 +215,14 @@ class Maximizer:
         self.transform = resolve_transforms(transforms)
         self.normalize = pixel_normalizer(preprocess, model)
         self.device = model_device(model)
+        soft = param == "soft"
         if param_size is None:
             full = image is not None or param == "maco"
-            param_size = self.size if full else max(8, round(self.size * PARAM_SCALE))
+            scale = SOFT_PARAM_SCALE if soft else PARAM_SCALE
+            param_size = self.size if full else max(8, round(self.size * scale))
+        if decay_power is None:
+            decay_power = SOFT_DECAY_POWER if soft else DECAY_POWER
+        self.range_weight = (SOFT_WEIGHT if soft else 0.0) if range_weight is None else float(range_weight)
         self.param_size = int(param_size)
         self.param = image_param(
             param, batch, self.param_size, decorrelate=decorrelate, decay_power=decay_power, spectrum=spectrum,
@@ -269,7 +282,10 @@ class Maximizer:
                 values = self._values(acts)
                 silent = bool((values.detach() == 0).any())
                 optimizer.zero_grad(set_to_none=True)
-                (-values.sum()).backward()
+                loss = -values.sum()
+                if self.range_weight:
+                    loss = loss + self.range_weight * range_penalty(self.param.pre_sigmoid).sum()
+                loss.backward()
                 if pixels.grad is not None:
                     self._attention += pixels.grad.detach().abs().sum(dim=1).float()
                 optimizer.step()
@@ -364,7 +380,7 @@ def maximize(
     keyword arguments, with the same meaning and defaults (documented there once):
     ``steps``, ``size``, ``batch``, ``image``, ``param``, ``decorrelate``, ``transforms``,
     ``lr``, ``seed``, ``seeds``, ``preprocess``, ``schedule``, ``precision``,
-    ``redirect_steps``, ``param_size``, ``decay_power``, ``spectrum`` and ``cancel``.
+    ``redirect_steps``, ``param_size``, ``decay_power``, ``range_weight``, ``spectrum`` and ``cancel``.
 
     Args:
         model: the network (left exactly as found).
