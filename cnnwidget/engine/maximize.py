@@ -131,10 +131,10 @@ class Maximizer:
             SiLU (transformers, EfficientNets, ConvNeXt) have a non-zero gradient
             for negative inputs, so their units never start dead and are left as they are.
         param_size: side of the optimized parameter, upsampled to ``size``
-            (default: ``size * 128 / 224`` as in Lucid, ``size * 80 / 224`` for ``"soft"``,
+            (default: ``size * 128 / 224`` as in Lucid, ``size * 72 / 224`` for ``"soft"``,
             or ``size`` with ``image`` or ``"maco"``).
         decay_power: the Fourier form's ``1/f**decay_power`` scaling (default 1.25, 1.5 for ``"soft"``).
-        range_weight: weight of the penalty on pre-sigmoid values beyond the logit of 0.9
+        range_weight: weight of the penalty on pre-sigmoid values beyond the logit of 0.95
             (:func:`~cnnwidget.engine.soft_range.range_penalty`); default 10 for ``"soft"``, else 0.
         spectrum: the amplitudes of ``"maco"`` pictures: ``None`` (measured on the
             bundled photos and shipped), a folder of photos, or a tensor from
