@@ -137,6 +137,8 @@ class Maximizer:
         decay_power: the Fourier form's ``1/f**decay_power`` scaling (default 1.25, 1.5 for ``"soft"``).
         range_weight: weight of the penalty on pre-sigmoid values beyond the logit of 0.95
             (:func:`~cnnwidget.engine.soft_range.range_penalty`); default 10 for ``"soft"``, else 0.
+            Started from an ``image``, ``"soft"`` optimizes as ``"fft"`` does (no penalty,
+            ``1/f**1.25``, full-size parameter), so the photo keeps its own range and spectrum.
         spectrum: the amplitudes of ``"maco"`` pictures: ``None`` (measured on the
             bundled photos and shipped), a folder of photos, or a tensor from
             :func:`~cnnwidget.engine.natural_spectrum.compute_spectrum`.
@@ -216,14 +218,17 @@ class Maximizer:
         self.transform = resolve_transforms(transforms)
         self.normalize = pixel_normalizer(preprocess, model)
         self.device = model_device(model)
-        soft = param == "soft"
+        # Started from a photo, "soft" optimizes as "fft" does: the photo keeps its own range and spectrum.
+        soft = param == "soft" and image is None
         if param_size is None:
             full = image is not None or param == "maco"
             scale = SOFT_PARAM_SCALE if soft else PARAM_SCALE
             param_size = self.size if full else max(8, round(self.size * scale))
         if decay_power is None:
             decay_power = SOFT_DECAY_POWER if soft else DECAY_POWER
-        self.range_weight = (SOFT_WEIGHT if soft else 0.0) if range_weight is None else float(range_weight)
+        if range_weight is None:
+            range_weight = SOFT_WEIGHT if soft else 0.0
+        self.range_weight = float(range_weight)
         self.param_size = int(param_size)
         self.param = image_param(
             param, batch, self.param_size, decorrelate=decorrelate, decay_power=decay_power, spectrum=spectrum,
