@@ -112,7 +112,8 @@ class Maximizer:
             ``None`` for :data:`DEFAULT_PARAM` (``"soft"``).
         decorrelate: pass colours through ImageNet's colour correlation.
         transforms: ``"auto"`` (``"crops"`` for ``"maco"``, else ``"standard"``),
-            ``"standard"``, ``"crops"``, ``"views"`` (the benchmarks' kind of random affine views), ``"none"`` or a list of ``t(x, generator)`` callables.
+            ``"standard"``, ``"crops"``, ``"views"`` (the benchmarks' kind of random affine views),
+            ``"none"`` or a list of ``t(x, generator)`` callables.
         lr: peak learning rate; defaults to :data:`DEFAULT_LR`.
         seed: seed for the initial noise and the random transforms (``None``: random).
         seeds: one seed per picture instead (``len(seeds) == batch``): each picture
