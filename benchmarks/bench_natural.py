@@ -1,4 +1,4 @@
-"""Benchmark: how natural are the pictures? Lucent, cnnwidget's ``fft`` and ``maco``, same units, one run.
+"""Benchmark: how natural are the pictures? Lucent, cnnwidget's ``soft``, ``fft`` and ``maco``, same units, one run.
 
 Benchmark-only dependencies as for bench_maximize.py (Lucent 0.1.8 and kornia 0.4.1, ``--no-deps``).
 
@@ -9,11 +9,12 @@ machine is shared)::
 
 Each unit is visualized by Lucent's ``render_vis`` with its defaults (512
 steps, 128 px Fourier parameter upsampled to 224 px), by cnnwidget's
-``param="fft"`` and by ``param="maco"`` (both at ``--steps``, default 128, the
-widget's default). Every final picture is judged as the saved 8-bit picture by
+``param="soft"`` (the default), ``param="fft"`` and ``param="maco"`` (all at
+``--steps``, default 192, the widget's default). Every final picture is judged as the saved 8-bit picture by
 benchmarks/judge.py: the robust objective (the unit's mean activation over 32
 fixed random views) and four naturalness figures (clipped-pixel share,
-spectral slope, high-frequency share, mean saturation). The bundled sample
+spectral slope, high-frequency share, mean saturation), and the stricter
+near-end share (any channel <= 0.05 or >= 0.95) beside them. The bundled sample
 photos' figures are printed first, as the reference.
 
 Goals for the default parameterization, per unit: robust objective >= Lucent's;
@@ -92,11 +93,11 @@ def run_ours(model, unit: str, param: str, steps: int, seed: int) -> torch.Tenso
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=128, help="cnnwidget's steps (default 128)")
+    parser.add_argument("--steps", type=int, default=192, help="cnnwidget's steps (default 192, the widget's)")
     parser.add_argument("--lucent-steps", type=int, default=512)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--units", nargs="+", default=None, help="model=unit pairs, e.g. resnet18=layer3.1.conv2:5")
-    parser.add_argument("--params", nargs="+", default=["fft", "maco"])
+    parser.add_argument("--params", nargs="+", default=["soft", "fft", "maco"])
     parser.add_argument("--no-lucent", action="store_true", help="skip Lucent (for quick looks; no goals then)")
     parser.add_argument("--save", type=Path, default=None, help="folder to save every picture in")
     args = parser.parse_args(argv)
@@ -107,7 +108,8 @@ def main(argv=None) -> None:
     print(f"command: {' '.join(['.venv/bin/python', 'benchmarks/bench_natural.py', *sys.argv[1:]])}")
     reference = photo_reference()["mean"]
     print(f"sample photos (mean of 6): clipped {reference['clipped']:.3f}, slope {reference['slope']:.2f}, "
-          f"high-freq. {reference['hf']:.4f}, saturation {reference['saturation']:.3f}", flush=True)
+          f"high-freq. {reference['hf']:.4f}, saturation {reference['saturation']:.3f}, "
+          f"near-end {reference['near_end']:.3f}", flush=True)
     models = {name: build_model(name) for name in dict.fromkeys(m for m, _ in units)}
     # warm-up: one-off library and oneDNN initialisation out of the timings
     for name, unit in units[:1]:
@@ -139,16 +141,18 @@ def main(argv=None) -> None:
                 to_pil(pixels[0]).save(args.save / f"{name}_{unit.replace(':', '_')}_{label.split()[0]}.png")
             print(f"{name} {unit} {label}: score {score:.3f} clipped {figures['clipped']:.3f} "
                   f"slope {figures['slope']:.2f} hf {figures['hf']:.4f} sat {figures['saturation']:.3f} "
+                  f"near-end {figures['near_end']:.3f} "
                   f"cpu {cpu:.1f}s", flush=True)
 
     print()
-    print("| model | unit | run | robust objective | clipped share | spectral slope | high-freq. share | saturation | CPU s |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| model | unit | run | robust objective | clipped share | spectral slope | high-freq. share | saturation "
+          "| near-end share | CPU s |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     print(f"| sample photos | (mean of 6) | | | {reference['clipped']:.3f} | {reference['slope']:.2f} | "
-          f"{reference['hf']:.4f} | {reference['saturation']:.3f} | |")
+          f"{reference['hf']:.4f} | {reference['saturation']:.3f} | {reference['near_end']:.3f} | |")
     for r in rows:
         print(f"| {r['model']} | {r['unit']} | {r['run']} | {r['score']:.3f} | {r['clipped']:.3f} | "
-              f"{r['slope']:.2f} | {r['hf']:.4f} | {r['saturation']:.3f} | {r['cpu']:.1f} |")
+              f"{r['slope']:.2f} | {r['hf']:.4f} | {r['saturation']:.3f} | {r['near_end']:.3f} | {r['cpu']:.1f} |")
     if args.no_lucent:
         return
     print()

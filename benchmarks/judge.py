@@ -14,7 +14,10 @@ Naturalness is judged beside the objective, on the picture as saved (224 px):
 - :func:`spectral_slope`: slope of the radially averaged power spectrum on
   log-log axes (natural photos are near -2);
 - :func:`hf_share`: share of spectral energy above a quarter cycle per pixel;
-- :func:`saturation`: mean HSV colour saturation.
+- :func:`saturation`: mean HSV colour saturation;
+- :func:`near_end_share`: share of pixels with any channel at <= 0.05 or >= 0.95, a
+  stricter look at the ends, so that a picture whose pixels pile up just inside
+  the clipping thresholds cannot pass for unclipped.
 
 :func:`photo_reference` gives the four figures on the bundled sample photos
 (values in benchmarks/RESULTS.md, "bench_natural").
@@ -100,6 +103,15 @@ def clipped_share(pixels: torch.Tensor, size: int = 224) -> float:
     return float(clipped.float().mean())
 
 
+NEAR_LOW, NEAR_HIGH = 0.05, 0.95
+
+
+def near_end_share(pixels: torch.Tensor, size: int = 224) -> float:
+    """Share of pixels with any channel at or below 0.05 or at or above 0.95."""
+    x = to_size(pixels, size)
+    return float(((x <= NEAR_LOW) | (x >= NEAR_HIGH)).any(dim=1).float().mean())
+
+
 def spectral_slope(pixels: torch.Tensor, size: int = 224) -> float:
     """Slope of log power against log frequency, radially averaged, for the grey picture.
 
@@ -137,6 +149,7 @@ def naturalness(pixels: torch.Tensor, size: int = 224) -> dict[str, float]:
         "slope": spectral_slope(pixels, size),
         "hf": hf_share(pixels, size),
         "saturation": saturation(pixels, size),
+        "near_end": near_end_share(pixels, size),
     }
 
 
@@ -164,7 +177,7 @@ def photo_reference(size: int = 224) -> dict[str, dict[str, float]]:
 
     pixels = photo_pixels(size)
     figures = {name: naturalness(p[None], size) for name, p in zip(samples(), pixels)}
-    figures["mean"] = {k: sum(f[k] for f in figures.values()) / len(figures) for k in ("clipped", "slope", "hf", "saturation")}
+    figures["mean"] = {k: sum(f[k] for f in figures.values()) / len(figures) for k in ("clipped", "slope", "hf", "saturation", "near_end")}
     return figures
 
 

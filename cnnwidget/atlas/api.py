@@ -93,7 +93,8 @@ def build_atlas(
         batch: units per task (one batched maximization); part of the atlas's settings,
             as the last bits of vectorized kernels, amplified over the steps, depend on it.
         seed: the global seed.
-        param: ``"fft"`` (default), ``"maco"`` (natural amplitudes, phases optimized) or ``"pixel"``.
+        param: ``"fft"`` (default), ``"soft"`` (soft value range), ``"maco"`` (natural amplitudes, phases
+            optimized) or ``"pixel"``.
         precision: ``"float32"`` (default; pictures independent of threads and executor)
             or ``"auto"`` (bfloat16 where native: faster, thread-dependent).
         weights: ``load_model``'s weights for a spec (``None`` or ``"none"``: random

@@ -2,7 +2,9 @@
 
 One self-contained page (inline CSS, no script, no server): ``<img>`` tags with
 relative paths to the PNGs beside it, each captioned with its unit number and the
-objective value it reached, and a table of contents of the layers.
+objective value it reached, and a table of contents of the layers. When the units
+have transparency masks (``maco``), a checkbox at the top shows each picture
+through its mask (CSS ``mask-image``, still no script): faded where the unit did not look.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ h1{font-size:1.4em;margin:0 0 .3em} h2{font-size:1.1em;margin:1.6em 0 .5em}
 figure{margin:0;background:#fff;border:1px solid #ddd;border-radius:4px;padding:3px}
 figure img{width:100%;display:block;image-rendering:auto}
 figcaption{font-size:11px;color:#444;display:flex;justify-content:space-between;padding:2px 1px 0}
+#show-masks:checked~section figure[data-mask] img{-webkit-mask-image:var(--mask);mask-image:var(--mask);
+-webkit-mask-size:100% 100%;mask-size:100% 100%}
 """
 
 
@@ -52,6 +56,9 @@ def write_index(store: AtlasStore, examples=None) -> Path:
         f'<p class="meta" data-testid="atlas-meta">weights {escape(str(header.get("weights")))} · '
         f"{settings.get('steps')} steps · {settings.get('size')} px · seed {settings.get('seed')} · "
         f"{settings.get('param')} · {len(store.records)} units</p>",
+        *(['<input type="checkbox" id="show-masks" data-testid="show-masks">'
+           '<label for="show-masks">show where each unit looked (transparency mask)</label>']
+          if any("mask_file" in r for r in store.records.values()) else []),
         "<nav>" + "".join(f'<a href="#{_anchor(n)}">{escape(n)}</a>' for n in layers) + "</nav>",
     ]
     for name in layers:
@@ -65,8 +72,12 @@ def write_index(store: AtlasStore, examples=None) -> Path:
             record = store.records[Unit(name, channel)]
             src = "/".join(quote(p) for p in record["file"].split("/"))
             value = float(record.get("value", float("nan")))
+            masked = ""
+            if "mask_file" in record:
+                mask = "/".join(quote(p) for p in record["mask_file"].split("/"))
+                masked = f' data-mask="{escape(mask, quote=True)}" style="--mask:url(&quot;{escape(mask, quote=True)}&quot;)"'
             parts.append(
-                f'<figure data-channel="{channel}"><img loading="lazy" src="{src}" '
+                f'<figure data-channel="{channel}"{masked}><img loading="lazy" src="{src}" '
                 f'alt="{escape(name, quote=True)} unit {channel}" width="{settings.get("size")}" '
                 f'height="{settings.get("size")}"><figcaption><b>#{channel}</b><span>{value:.3g}</span>'
                 f"</figcaption>{unit_strip(index, name, channel, store.root) if index else ''}</figure>"

@@ -21,7 +21,8 @@ class AtlasSettings:
             batch sizes, and an optimization of many steps amplifies that into a different
             picture of the same unit. So tasks are cut from the whole unit list, the same
             way in every run (resumed or not), and a directory keeps one batch size.
-        param: ``"fft"``, ``"maco"`` or ``"pixel"`` parameterization (see :func:`cnnwidget.maximize`).
+        param: ``"fft"`` (the atlas's default), ``"soft"``, ``"maco"`` or ``"pixel"`` parameterization
+            (see :func:`cnnwidget.maximize`).
         precision: ``"float32"`` (the default: the same pictures whatever the number of
             threads or the executor) or ``"auto"`` (bfloat16 where the device supports it
             natively: faster, but pictures then depend on the thread count and kernels).

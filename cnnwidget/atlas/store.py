@@ -5,6 +5,8 @@ Layout::
     DIR/atlas.json            header (model, settings, runs with software versions) + one record per unit
     DIR/index.html            a static page to browse it (see :mod:`.html`)
     DIR/<layer>/<channel>.png the unit's picture; its record is also inside, in a PNG text chunk
+    DIR/<layer>/<channel>.mask.png  its transparency mask, for parameterizations that give one
+                              (``maco``): white, the mask as alpha; its record names it ``mask_file``
 
 Every file is written to a hidden temporary name beside it and renamed into place
 (``os.replace``, atomic on POSIX and Windows), so a reader or a resumed run sees a
@@ -145,6 +147,8 @@ class AtlasStore:
             if settings is not None and any(record.get(k) != v for k, v in _unit_settings(settings).items()):
                 continue
             self.records[unit] = {**record, "file": self.file_of(unit)}
+            if (self.root / self.mask_of(unit)).is_file():
+                self.records[unit]["mask_file"] = self.mask_of(unit)
             self._dirty = True
 
     # ----- writing ---------------------------------------------------------------------------
@@ -170,6 +174,9 @@ class AtlasStore:
             record["run"] = run
         path = self.root / record["file"]
         path.parent.mkdir(parents=True, exist_ok=True)
+        if result.mask is not None:  # before the picture: a unit whose picture is there has its mask too
+            record["mask_file"] = self.mask_of(unit)
+            atomic_write(self.root / record["mask_file"], result.mask)
         atomic_write(path, result.png)
         self.records[unit] = record
         self._dirty = True
@@ -191,6 +198,11 @@ class AtlasStore:
     def file_of(unit: Unit) -> str:
         """The PNG of ``unit``, relative to the atlas directory (POSIX separators)."""
         return f"{layer_dir(unit.layer)}/{int(unit.channel)}.png"
+
+    @staticmethod
+    def mask_of(unit: Unit) -> str:
+        """The mask PNG of ``unit``, relative to the atlas directory (present only for masked parameterizations)."""
+        return f"{layer_dir(unit.layer)}/{int(unit.channel)}.mask.png"
 
     def path_of(self, unit: Unit) -> Path:
         """The PNG of ``unit`` on disk."""

@@ -28,16 +28,21 @@ from ..engine.maximize import Maximizer
 from .plan import Task
 from .settings import AtlasSettings
 
+MASK_PARAMS = ("maco",)
+"""Parameterizations whose units also get a transparency mask in the atlas (MACO's, Fel et al. 2023)."""
+
 PNG_KEY = "cnnwidget-atlas"
 """PNG text chunk holding the unit's record (JSON), so a picture describes itself."""
 
 
 @dataclass
 class UnitResult:
-    """A finished unit: its picture (PNG bytes, record embedded) and its record."""
+    """A finished unit: its picture (PNG bytes, record embedded), its record and, for the
+    :data:`MASK_PARAMS`, its transparency mask (PNG bytes: white, the mask as alpha)."""
 
     record: dict
     png: bytes
+    mask: bytes | None = None
 
     @property
     def layer(self) -> str:
@@ -54,6 +59,8 @@ def run_task(model: nn.Module, task: Task, settings: AtlasSettings) -> list[Unit
     Each record holds ``layer, unit, value`` (the objective of the final picture, seen
     without random transforms), ``steps, size, seed`` (the unit's own seed),
     ``global_seed, param, device`` and ``seconds`` (the task's time shared per unit).
+    With a parameterization in :data:`MASK_PARAMS` each unit also gets its mask
+    (:meth:`~cnnwidget.engine.maximize.Maximizer.masks`: where the unit looked).
     """
     start = time.perf_counter()
     goals = [obj.channel(task.layer, c) for c in task.channels]
@@ -64,10 +71,11 @@ def run_task(model: nn.Module, task: Task, settings: AtlasSettings) -> list[Unit
     engine.run()
     values = engine.evaluate().tolist()
     images = engine.images()
+    masks = engine.mask_images() if settings.param in MASK_PARAMS else [None] * len(images)
     seconds = (time.perf_counter() - start) / len(task.channels)
     device = str(_device(model))
     results = []
-    for channel, seed, value, image in zip(task.channels, task.seeds, values, images):
+    for channel, seed, value, image, mask in zip(task.channels, task.seeds, values, images, masks):
         record = {
             "layer": task.layer,
             "unit": int(channel),
@@ -84,7 +92,7 @@ def run_task(model: nn.Module, task: Task, settings: AtlasSettings) -> list[Unit
             "seconds": round(seconds, 4),
         }
         embedded = {k: v for k, v in record.items() if k != "seconds"}  # same unit, same bytes
-        results.append(UnitResult(record, encode_png(image, embedded)))
+        results.append(UnitResult(record, encode_png(image, embedded), None if mask is None else encode_mask(mask)))
     return results
 
 
@@ -101,6 +109,15 @@ def encode_png(image: Image.Image, record: dict) -> bytes:
     return out.getvalue()
 
 
+def encode_mask(mask: Image.Image) -> bytes:
+    """PNG bytes of a greyscale mask as a white picture whose alpha is the mask (a CSS ``mask-image``)."""
+    out = Image.new("RGBA", mask.size, (255, 255, 255, 255))
+    out.putalpha(mask.convert("L"))
+    buffer = io.BytesIO()
+    out.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
 def png_record(data: bytes | str) -> dict | None:
     """The record embedded in an atlas PNG (bytes or a path), ``None`` when absent or unreadable."""
     try:
@@ -111,4 +128,4 @@ def png_record(data: bytes | str) -> dict | None:
         return None
 
 
-__all__ = ["PNG_KEY", "UnitResult", "encode_png", "png_record", "run_task"]
+__all__ = ["MASK_PARAMS", "PNG_KEY", "UnitResult", "encode_mask", "encode_png", "png_record", "run_task"]

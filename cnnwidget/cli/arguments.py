@@ -47,13 +47,14 @@ def add_seed(p: argparse.ArgumentParser, *, what: str = "random seed", same: str
 
 
 def add_param(p: argparse.ArgumentParser, default: str | None = None) -> None:
-    """``--param fft|maco|pixel``; ``default`` None means the engine's default parameterization."""
+    """``--param soft|fft|maco|pixel``; ``default`` None means the engine's default parameterization."""
     from ..engine.maximize import DEFAULT_PARAM
+    from ..engine.parameterization import PARAMS
 
     default = default or DEFAULT_PARAM
-    p.add_argument("--param", choices=["fft", "maco", "pixel"], default=default,
-                   help="parameterization: fft, maco (natural photos' amplitudes, phases optimized) "
-                   f"or pixel (default {default})")
+    p.add_argument("--param", choices=list(PARAMS), default=default,
+                   help="parameterization: soft (Fourier, soft value range: no clipped pixels), fft (Fourier), "
+                   f"maco (natural photos' amplitudes, phases optimized) or pixel (default {default})")
 
 
 def add_quiet(p: argparse.ArgumentParser) -> None:

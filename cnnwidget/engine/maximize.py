@@ -37,6 +37,7 @@ from .placement import model_device, model_dtype
 from .precision import autocast_context, resolve_precision
 from .preprocessing import to_pil, to_tensor
 from .relu_redirect import redirected_relus
+from .soft_range import SOFT_DECAY_POWER, SOFT_PARAM_SCALE, SOFT_WEIGHT, range_penalty
 from .transforms import resolve_transforms
 from .transparency import attention_mask
 
@@ -57,8 +58,9 @@ of pixel-level noise. Starting from an ``image`` uses the full size instead."""
 DECAY_POWER = 1.25
 """Exponent of the Fourier parameterization's ``1/f`` scaling: slightly smoother than Lucid's 1."""
 
-DEFAULT_PARAM = "fft"
-"""The parameterization used when none is named (see benchmarks/RESULTS.md, bench_natural)."""
+DEFAULT_PARAM = "soft"
+"""The parameterization used when none is named: ``"soft"`` is the one that meets bench_natural's
+four goals against Lucent (objective, clipping, spectral slope, CPU time; see benchmarks/RESULTS.md)."""
 
 AUTO_TRANSFORMS = {"maco": "crops"}
 """``transforms="auto"`` per parameterization: MACO's shrinking crops for ``"maco"``, else ``"standard"``."""
@@ -97,17 +99,21 @@ class Maximizer:
         objective: an :class:`~cnnwidget.engine.objectives.Objective`, a shorthand
             string such as ``"layer3.1:5"``, or a list of them: one picture per
             objective, optimized together as one batch.
-        steps: number of optimization steps.
+        steps: number of optimization steps (192: what the default ``"soft"`` needs to reach
+            Lucent's 512-step objective, see benchmarks/RESULTS.md, bench_natural).
         size: side of the picture in pixels; the model always sees ``size`` px.
         batch: pictures per objective (ignored for a list of objectives).
         image: start from this picture (anything :func:`~cnnwidget.load_image` reads)
             instead of faint noise.
-        param: ``"fft"`` (decorrelated Fourier space, smooth), ``"maco"`` (phases
+        param: ``"soft"`` (decorrelated Fourier space with a soft value range:
+            no pixels run to the sigmoid's ends; see :mod:`~cnnwidget.engine.soft_range`),
+            ``"fft"`` (decorrelated Fourier space), ``"maco"`` (phases
             only, amplitudes of natural photos; Fel et al. 2023) or ``"pixel"``;
-            ``None`` for :data:`DEFAULT_PARAM`.
+            ``None`` for :data:`DEFAULT_PARAM` (``"soft"``).
         decorrelate: pass colours through ImageNet's colour correlation.
         transforms: ``"auto"`` (``"crops"`` for ``"maco"``, else ``"standard"``),
-            ``"standard"``, ``"crops"``, ``"none"`` or a list of ``t(x, generator)`` callables.
+            ``"standard"``, ``"crops"``, ``"views"`` (the benchmarks' kind of random affine views),
+            ``"none"`` or a list of ``t(x, generator)`` callables.
         lr: peak learning rate; defaults to :data:`DEFAULT_LR`.
         seed: seed for the initial noise and the random transforms (``None``: random).
         seeds: one seed per picture instead (``len(seeds) == batch``): each picture
@@ -127,8 +133,13 @@ class Maximizer:
             SiLU (transformers, EfficientNets, ConvNeXt) have a non-zero gradient
             for negative inputs, so their units never start dead and are left as they are.
         param_size: side of the optimized parameter, upsampled to ``size``
-            (default: ``size * 128 / 224`` as in Lucid, or ``size`` with ``image`` or ``"maco"``).
-        decay_power: the Fourier form's ``1/f**decay_power`` scaling (default 1.25).
+            (default: ``size * 128 / 224`` as in Lucid, ``size * 72 / 224`` for ``"soft"``,
+            or ``size`` with ``image`` or ``"maco"``).
+        decay_power: the Fourier form's ``1/f**decay_power`` scaling (default 1.25, 1.5 for ``"soft"``).
+        range_weight: weight of the penalty on pre-sigmoid values beyond the logit of 0.95
+            (:func:`~cnnwidget.engine.soft_range.range_penalty`); default 10 for ``"soft"``, else 0.
+            Started from an ``image``, ``"soft"`` optimizes as ``"fft"`` does (no penalty,
+            ``1/f**1.25``, full-size parameter), so the photo keeps its own range and spectrum.
         spectrum: the amplitudes of ``"maco"`` pictures: ``None`` (measured on the
             bundled photos and shipped), a folder of photos, or a tensor from
             :func:`~cnnwidget.engine.natural_spectrum.compute_spectrum`.
@@ -145,7 +156,7 @@ class Maximizer:
         model: nn.Module,
         objective,
         *,
-        steps: int = 256,
+        steps: int = 192,
         size: int = 224,
         batch: int = 1,
         image=None,
@@ -160,7 +171,8 @@ class Maximizer:
         precision: str = "auto",
         redirect_steps: int | None = None,
         param_size: int | None = None,
-        decay_power: float = DECAY_POWER,
+        decay_power: float | None = None,
+        range_weight: float | None = None,
         spectrum=None,
         cancel: threading.Event | None = None,
     ) -> None:
@@ -207,9 +219,17 @@ class Maximizer:
         self.transform = resolve_transforms(transforms)
         self.normalize = pixel_normalizer(preprocess, model)
         self.device = model_device(model)
+        # Started from a photo, "soft" optimizes as "fft" does: the photo keeps its own range and spectrum.
+        soft = param == "soft" and image is None
         if param_size is None:
             full = image is not None or param == "maco"
-            param_size = self.size if full else max(8, round(self.size * PARAM_SCALE))
+            scale = SOFT_PARAM_SCALE if soft else PARAM_SCALE
+            param_size = self.size if full else max(8, round(self.size * scale))
+        if decay_power is None:
+            decay_power = SOFT_DECAY_POWER if soft else DECAY_POWER
+        if range_weight is None:
+            range_weight = SOFT_WEIGHT if soft else 0.0
+        self.range_weight = float(range_weight)
         self.param_size = int(param_size)
         self.param = image_param(
             param, batch, self.param_size, decorrelate=decorrelate, decay_power=decay_power, spectrum=spectrum,
@@ -269,7 +289,10 @@ class Maximizer:
                 values = self._values(acts)
                 silent = bool((values.detach() == 0).any())
                 optimizer.zero_grad(set_to_none=True)
-                (-values.sum()).backward()
+                loss = -values.sum()
+                if self.range_weight:
+                    loss = loss + self.range_weight * range_penalty(self.param.pre_sigmoid).sum()
+                loss.backward()
                 if pixels.grad is not None:
                     self._attention += pixels.grad.detach().abs().sum(dim=1).float()
                 optimizer.step()
@@ -364,7 +387,7 @@ def maximize(
     keyword arguments, with the same meaning and defaults (documented there once):
     ``steps``, ``size``, ``batch``, ``image``, ``param``, ``decorrelate``, ``transforms``,
     ``lr``, ``seed``, ``seeds``, ``preprocess``, ``schedule``, ``precision``,
-    ``redirect_steps``, ``param_size``, ``decay_power``, ``spectrum`` and ``cancel``.
+    ``redirect_steps``, ``param_size``, ``decay_power``, ``range_weight``, ``spectrum`` and ``cancel``.
 
     Args:
         model: the network (left exactly as found).

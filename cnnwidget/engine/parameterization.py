@@ -44,6 +44,8 @@ class ImageParam:
         self.batch, self.height, self.width = batch, height, width
         self.decorrelate = decorrelate
         self.params: list[torch.Tensor] = []
+        self.pre_sigmoid: torch.Tensor | None = None
+        """What the sigmoid received in the last decoding (differentiable; for range penalties)."""
 
     def raw(self) -> torch.Tensor:
         """The pre-colour, pre-sigmoid picture ``(N, 3, H, W)`` (differentiable)."""
@@ -59,6 +61,7 @@ class ImageParam:
         if self.decorrelate:
             matrix = COLOR_CORRELATION.to(raw.device, raw.dtype)
             raw = torch.einsum("nchw,dc->ndhw", raw, matrix)
+        self.pre_sigmoid = raw
         return torch.sigmoid(raw)
 
     @torch.no_grad()
@@ -227,7 +230,7 @@ def _uniform(shape: tuple, generator) -> torch.Tensor:
     return torch.rand(shape, generator=generator)
 
 
-PARAMS = ("fft", "maco", "pixel")
+PARAMS = ("soft", "fft", "maco", "pixel")
 """Accepted ``param`` names."""
 
 
@@ -242,9 +245,12 @@ def image_param(
     generator: torch.Generator | None = None,
     device="cpu",
 ) -> ImageParam:
-    """Make a parameterized picture: ``kind`` is ``"fft"`` (Fourier), ``"maco"`` (phase only) or ``"pixel"``.
+    """Make a parameterized picture: ``kind`` is ``"fft"`` or ``"soft"`` (Fourier), ``"maco"`` (phase only) or ``"pixel"``.
 
-    ``decay_power`` is the Fourier form's ``1/f**decay_power`` scaling (only for ``"fft"``).
+    ``"soft"`` stores the picture as ``"fft"`` does; what sets it apart (a range
+    penalty, a coarser parameter, a steeper scaling) is applied by the optimizer,
+    see :mod:`~cnnwidget.engine.soft_range`.
+    ``decay_power`` is the Fourier form's ``1/f**decay_power`` scaling (only for ``"fft"`` and ``"soft"``).
     ``spectrum`` is the MACO form's amplitude source (only for ``"maco"``): ``None``
     for the shipped spectrum of the bundled photos, a folder of photos, or a
     ``(3, S, S)`` tensor from :func:`~cnnwidget.engine.natural_spectrum.compute_spectrum`.
@@ -257,14 +263,17 @@ def image_param(
         return MacoImage(
             batch, height, width, magnitude=magnitude, decorrelate=decorrelate, generator=generator, device=device,
         )
-    if kind == "fft":
+    if kind in ("fft", "soft"):
         return FourierImage(
             batch, height, width, decorrelate=decorrelate, decay_power=decay_power, generator=generator,
             device=device,
         )
     if kind == "pixel":
         return PixelImage(batch, height, width, decorrelate=decorrelate, generator=generator, device=device)
-    raise ValueError(f"unknown param {kind!r}; use 'fft' (smooth), 'maco' (natural amplitudes) or 'pixel'")
+    raise ValueError(
+        f"unknown param {kind!r}; use 'soft' (Fourier, soft value range), 'fft' (Fourier), "
+        "'maco' (natural amplitudes) or 'pixel'"
+    )
 
 
 def high_frequency_share(pixels: torch.Tensor, cutoff: float = 0.25) -> float:

@@ -20,6 +20,7 @@ from typing import Callable, Sequence
 import torch
 import torch.nn.functional as F
 
+from .random_views import RandomViews
 from .shrinking_crops import ShrinkingCrops
 
 Transform = Callable[[torch.Tensor, torch.Generator], torch.Tensor]
@@ -107,7 +108,8 @@ def standard() -> list[Transform]:
 
 def resolve_transforms(spec) -> Transform:
     """One transform from ``"standard"``, ``"crops"`` (MACO's shrinking crops plus noise, see
-    :class:`~cnnwidget.engine.shrinking_crops.ShrinkingCrops`), ``None`` / ``"none"``
+    :class:`~cnnwidget.engine.shrinking_crops.ShrinkingCrops`), ``"views"`` (one random affine
+    view with mirrored borders, see :class:`~cnnwidget.engine.random_views.RandomViews`), ``None`` / ``"none"``
     (identity) or a list of callables.
 
     List items may take ``(x, generator)`` or just ``(x)``.
@@ -117,9 +119,11 @@ def resolve_transforms(spec) -> Transform:
             return compose(standard())
         if spec == "crops":
             return ShrinkingCrops()
+        if spec == "views":
+            return RandomViews()
         if spec == "none":
             return compose([])
-        raise ValueError(f"unknown transforms {spec!r}; use 'standard', 'crops', 'none' or a list of callables")
+        raise ValueError(f"unknown transforms {spec!r}; use 'standard', 'crops', 'views', 'none' or a list of callables")
     if spec is None:
         return compose([])
     if callable(spec):

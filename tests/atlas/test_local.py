@@ -83,3 +83,35 @@ def test_a_maco_atlas_records_maco_and_draws_other_pictures(tmp_path):
         assert np.abs(fft - maco).mean() > 10
     with pytest.raises(ValueError, match="'maco'"):
         atlas(model, [LAYER], tmp_path / "bad", units="0:2", param="dct", **QUICK)
+
+
+def test_a_maco_atlas_stores_each_units_mask_and_the_page_can_show_it(tmp_path):
+    """MACO gives a transparency mask per unit: the atlas writes it beside the picture, names it in
+    the record, recovers it with the picture, and index.html offers it as an overlay; fft units have none."""
+    from PIL import Image
+
+    from cnnwidget.atlas.store import AtlasStore
+
+    model = ModelSource.of("default", None).build()
+    atlas(model, [LAYER], tmp_path / "maco", units="0:2", batch=2, threads=1, param="maco", **QUICK)
+    data = json.loads((tmp_path / "maco" / "atlas.json").read_text())
+    alphas = []
+    for record in data["units"]:
+        assert record["mask_file"] == f"{record['file'][:-4]}.mask.png"
+        with Image.open(tmp_path / "maco" / record["mask_file"]) as mask:
+            assert mask.mode == "RGBA" and mask.size == (QUICK["size"], QUICK["size"])
+            alphas.append(np.asarray(mask)[..., 3].astype(float))
+    for alpha in alphas:
+        assert alpha.max() == 255 and alpha.min() < 128  # the unit looked somewhere, not everywhere
+    assert np.abs(alphas[0] - alphas[1]).mean() > 1  # each unit its own mask
+    page = (tmp_path / "maco" / "index.html").read_text()
+    assert 'id="show-masks"' in page and page.count("data-mask=") == 2
+    # recovery: a run killed before atlas.json still knows each unit's mask
+    (tmp_path / "maco" / "atlas.json").unlink()
+    store = AtlasStore.create_or_resume(tmp_path / "maco", {k: v for k, v in data.items() if k != "units"})
+    assert all("mask_file" in r for r in store.records.values()) and len(store.records) == 2
+
+    atlas(model, [LAYER], tmp_path / "fft", units="0:2", batch=2, threads=1, param="fft", **QUICK)
+    fft = json.loads((tmp_path / "fft" / "atlas.json").read_text())
+    assert not any("mask_file" in r for r in fft["units"]) and not list((tmp_path / "fft").rglob("*.mask.png"))
+    assert 'id="show-masks"' not in (tmp_path / "fft" / "index.html").read_text()

@@ -9,6 +9,7 @@ the atlas's index.html straight from the file system (no server).
 from __future__ import annotations
 
 import hashlib
+import io
 
 import numpy as np
 import pytest
@@ -129,5 +130,34 @@ def test_index_page_opens_from_the_file_system(nb, browser):
         )
         assert sizes == [[SIZE, SIZE]] * len(IN_ATLAS)
         expect(page.locator("figcaption").first).to_contain_text("#0")
+    finally:
+        context.close()
+
+
+def test_index_page_shows_maco_masks_on_request(browser, tmp_path):
+    """A maco atlas's page: the checkbox shows each picture through its mask (what the browser draws changes)."""
+    from cnnwidget import build_atlas
+    from cnnwidget.atlas.source import ModelSource
+
+    model = ModelSource.of("default", None).build()
+    build_atlas(model, [LAYER], tmp_path / "maco", units="0:2", steps=4, size=SIZE, param="maco", threads=1,
+                progress=False)
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        page.goto((tmp_path / "maco" / "index.html").as_uri())
+        figure = page.locator("figure[data-mask]").first
+        expect(page.locator("figure[data-mask]")).to_have_count(2)
+        page.locator("img").first.evaluate("i => i.decode()")
+        plain = figure.locator("img").screenshot()
+        assert figure.locator("img").evaluate("i => getComputedStyle(i).maskImage || getComputedStyle(i).webkitMaskImage") in ("none", "")
+        page.get_by_test_id("show-masks").check()
+        style = figure.locator("img").evaluate("i => getComputedStyle(i).maskImage || getComputedStyle(i).webkitMaskImage")
+        assert ".mask.png" in style
+        page.wait_for_timeout(200)
+        masked = figure.locator("img").screenshot()
+        a = np.asarray(Image.open(io.BytesIO(plain)).convert("RGB"), dtype=float)
+        b = np.asarray(Image.open(io.BytesIO(masked)).convert("RGB"), dtype=float)
+        assert a.shape == b.shape and np.abs(a - b).mean() > 2  # faded where the unit did not look
     finally:
         context.close()

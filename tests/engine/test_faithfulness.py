@@ -74,7 +74,7 @@ def net():
     return hand_built_net()
 
 
-PARAMS = ["fft", "maco"]
+PARAMS = ["soft", "fft", "maco"]
 
 
 @pytest.mark.parametrize("param", PARAMS)

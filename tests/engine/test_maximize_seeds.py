@@ -28,7 +28,7 @@ def test_one_seed_repeats_the_plain_seed(net):
     assert torch.equal(with_seeds, plain)
 
 
-@pytest.mark.parametrize("param", ["fft", "maco", "pixel"])
+@pytest.mark.parametrize("param", ["soft", "fft", "maco", "pixel"])
 def test_a_picture_does_not_depend_on_its_batch(net, param):
     together = _run(net, [0, 1, 2, 5], [10, 11, 12, 15], param=param)
     alone = torch.cat([_run(net, [c], [s], param=param) for c, s in zip([0, 1, 2, 5], [10, 11, 12, 15])])

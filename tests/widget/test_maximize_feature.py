@@ -162,7 +162,7 @@ def test_bad_options_and_units_give_named_errors(explorer):
         explorer.maximize(("layer2", 128))
     explorer.maximize_options = {**explorer.maximize_options, "param": "wavelet"}
     explorer.selected = ("layer2", 2)
-    assert "param must be 'fft' or 'maco' or 'pixel'" in explorer.error
+    assert "param must be 'soft' or 'fft' or 'maco' or 'pixel'" in explorer.error
 
 
 def test_browser_maximize_and_cancel_messages(explorer):

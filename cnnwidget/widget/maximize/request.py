@@ -29,10 +29,11 @@ STREAM_UPDATES = 16
 """... and, whatever the speed, at least this many times over a run."""
 
 MAXIMIZE_OPTIONS = OptionSet("maximize", (
-    Option("steps", "int", 128, "steps", low=1, high=4096),
+    Option("steps", "int", 192, "steps", low=1, high=4096),
     Option("size", "int", 160, "size px", low=32, high=512, step=16),
-    Option("param", "choice", "fft", "image",
-           choices={"fft": "Fourier + decorrelated", "maco": "natural amplitudes (MACO)", "pixel": "pixels"}),
+    Option("param", "choice", "soft", "image",
+           choices={"soft": "Fourier, soft range", "fft": "Fourier + decorrelated",
+                    "maco": "natural amplitudes (MACO)", "pixel": "pixels"}),
     Option("transforms", "flag", True, "transforms"),
     Option("mode", "choice", "channel", "maximize", choices={"channel": "whole channel", "neuron": "one neuron"}),
     Option("from_image", "flag", False, "from input image"),
@@ -58,7 +59,7 @@ class MaximizeRequest:
     neuron: tuple[int, int] | None = None
     steps: int = DEFAULT_OPTIONS["steps"]
     size: int = DEFAULT_OPTIONS["size"]
-    param: str = "fft"
+    param: str = DEFAULT_OPTIONS["param"]
     transforms: bool = True
     from_image: bool = False
     batch: int = 1
