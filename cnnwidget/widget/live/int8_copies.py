@@ -8,7 +8,8 @@ thread, a few seconds on two busy cores, see ``engine/int8_front.py``) and retur
 meanwhile, so frames go on in floating point until the copy is ready. A model that cannot be
 quantized is remembered with the reason and never tried again for that layer. A copy is dropped
 when the model's parameters change in place (an optimizer step bumps their version counters),
-so it never shows a stale network.
+so it never shows a stale network. The build thread is not a daemon: a build still running when
+Python exits is let finish (seconds) rather than killed inside torch's C++ code.
 """
 
 from __future__ import annotations
@@ -56,7 +57,8 @@ class Int8Copies:
                     self._copies[key] = str(err) if isinstance(err, Int8Unavailable) else f"{type(err).__name__}: {err}"[:300]
                     return None, f"unavailable: {self._copies[key]}"
                 self._copies[key] = "building"
-                thread = threading.Thread(target=self._finish, args=(key, prepared), name="cnnwidget-int8", daemon=True)
+                thread = threading.Thread(target=self._finish, args=(key, prepared), name="cnnwidget-int8",
+                                          daemon=False)  # not inherited from the daemon live thread
                 self._threads.append(thread)
                 thread.start()
                 return None, "building"
