@@ -189,7 +189,9 @@ class LiveFeature(FeatureHost):
         buffers: list[bytes] = []
         x = logits = None
         if self.live_mode == "dream":
-            dreamed = self._live_dreamer_for()(rgb)
+            dreamer = self._live_dreamer_for()
+            dreamed = dreamer(rgb)
+            content["precision"] = dreamer.precision
             result = {"dream": dreamed}
             buffers.append(protocol.encode_jpeg(Image.fromarray(dreamed), quality=85))
         else:
