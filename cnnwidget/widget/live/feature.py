@@ -36,6 +36,10 @@ RECENT_FRAMES = 16
 """Frames kept by id, so that ``freeze`` can take the one the browser shows while newer ones are in
 flight (the browser keeps at most 4 in flight, ``js/livePanel.ts``)."""
 
+DREAM_BUDGET_MS = 140.0
+"""Kernel time per dreamed frame the adaptive side aims at in dream mode: 5 fps and more with room
+for the browser (which decodes and draws a JPEG per dreamed frame)."""
+
 HANDLER_WAIT_S = 1.0
 """How long a frame message's handler waits for the answer to go out (see ``_live_on_frame``)."""
 
@@ -64,8 +68,8 @@ class LiveFeature(FeatureHost):
         "AVX2 or AVX-512 (an int8 copy of the model, built in the background), else bfloat16 where the CPU/GPU "
         "has it natively, else 'float32'; dreams never run in int8; or 'float32' / 'bfloat16' / 'int8'), threads (torch threads of the live "
         "thread: 'auto' is 1 on machines with up to 4 cores, where the browser needs the others), size (side in "
-        "px of the frames in maps mode: 'auto' adapts it to the kernel's time per frame, from the model's input "
-        "size down to 96 px; or a fixed side, 16..1024).",
+        "px of the frames: 'auto' adapts it to the kernel's time per frame, from the model's input "
+        "size down to 96 px, aiming at ~25 ms a frame for maps and ~140 ms for dreams; or a fixed side, 16..1024).",
     ).tag(sync=True)
     top_crops = traitlets.Bytes(b"", help="JPEG strip of the selected unit's top-K crops seen so far, strongest first.").tag(sync=True)
     top_crops_meta = traitlets.Dict(help="{unit, values, tile} describing `top_crops`.").tag(sync=True)
@@ -93,6 +97,7 @@ class LiveFeature(FeatureHost):
 
     def _init_live(self) -> None:
         self._live_figures = LiveStats()
+        self._live_last_run: dict = {}
         self._live_dreamer: FrameDreamer | None = None
         self._live_dreamer_key: tuple = ()
         self._live_tracker: TopCrops | None = None
@@ -101,6 +106,7 @@ class LiveFeature(FeatureHost):
         self._live_crops_sent = 0.0
         self.input_size = self._preprocess.size if isinstance(self._preprocess, Preprocess) else 224
         self._live_side = AdaptiveSide(self.input_size)
+        self._live_dream_side = AdaptiveSide(self.input_size, budget_ms=DREAM_BUDGET_MS, start=self.input_size)
         self._live_int8 = Int8Copies(self.model, self._live_calibration)
         self._live_worker = LiveWorker(on_error=self._show_error, threads=self._live_threads())
         self._handlers[protocol.FRAME] = self._live_on_frame
@@ -208,6 +214,7 @@ class LiveFeature(FeatureHost):
             content["frame_included"] = True
             buffers.append(protocol.encode_jpeg(Image.fromarray(rgb), quality=85))
         self._live_figures.record(kernel_ms, latency)
+        self._live_last_run = {"precision": content.get("precision"), "side": int(rgb.shape[0])}  # benchmarks read it
         content["kernel_ms"] = round(kernel_ms, 2)
         content["stats"] = self._live_figures.snapshot()
         self.send(content, buffers=buffers)
@@ -251,16 +258,16 @@ class LiveFeature(FeatureHost):
                 for path in samples().values()]
 
     def _live_next_side(self, rgb: np.ndarray, kernel_ms: float, fed: bool) -> int:
-        """The side the browser should send its next frames at: the fixed ``live_options["size"]``, the
-        model's input size in dream mode, else the adaptive side (``adaptive_size.py``)."""
+        """The side the browser should send its next frames at: the fixed ``live_options["size"]``, else
+        the adaptive side of the mode (``adaptive_size.py``): maps aim at ``BUDGET_MS`` per frame, dreams
+        (starting from the model's input size) at :data:`DREAM_BUDGET_MS`."""
         fixed = self.live_options["size"]
         if fixed != "auto":
             return int(fixed)
-        if self.live_mode == "dream":
-            return self.input_size
+        adaptive = self._live_dream_side if self.live_mode == "dream" else self._live_side
         if fed or rgb.shape[0] != rgb.shape[1]:
-            return self._live_side.side
-        return self._live_side.record(rgb.shape[0], kernel_ms)
+            return adaptive.side
+        return adaptive.record(rgb.shape[0], kernel_ms)
 
     def _live_crop(self, pil: Image.Image) -> Image.Image:
         size = self._preprocess.size if isinstance(self._preprocess, Preprocess) else 224
