@@ -280,7 +280,7 @@ def live_session(layer: str = "layer3", setup: str = "", kernel_threads: int | N
                 session = LiveSession(page, url, root, "live_bench.ipynb", reattach)
                 session.run_cell(0)
                 page.get_by_test_id("activation-grid").get_by_test_id("unit").first.wait_for(timeout=240_000)
-                page.get_by_test_id("live-view").scroll_into_view_if_needed()
+                page.get_by_test_id("live-panel").scroll_into_view_if_needed()  # the view itself shows once the camera runs
                 try:
                     yield session
                 finally:
