@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import shlex
 import sys
 from pathlib import Path
 
@@ -190,7 +191,7 @@ def main() -> None:
     if args.levers:
         kernel_env = {"ATEN_CPU_CAPABILITY": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2"} if args.avx2 else None
         rows = run_levers(args.seconds, args.warmup, args.threads, args.rtt_ms, kernel_env, args.only)
-        command = ".venv/bin/python benchmarks/bench_live.py " + " ".join(a for a in sys.argv[1:] if a != "--record")
+        command = ".venv/bin/python benchmarks/bench_live.py " + shlex.join(a for a in sys.argv[1:] if a != "--record")
         text = levers_report(rows, command.strip(), where)
         print(text)
         if args.record:

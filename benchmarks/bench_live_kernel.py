@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import os
+import shlex
 import statistics
 import subprocess
 import sys
@@ -189,7 +190,7 @@ def main() -> None:
     if args.avx2 and os.environ.get("ATEN_CPU_CAPABILITY") != "avx2":  # the restriction must be set before torch loads
         raise SystemExit(subprocess.call([sys.executable, __file__, *sys.argv[1:]], env={**os.environ, **AVX2_ENV}))
     rows = measure(args.repeats, args.compile)
-    command = ".venv/bin/python benchmarks/bench_live_kernel.py " + " ".join(a for a in sys.argv[1:] if a != "--record")
+    command = ".venv/bin/python benchmarks/bench_live_kernel.py " + shlex.join(a for a in sys.argv[1:] if a != "--record")
     text = report(rows, command.strip())
     print(text)
     if args.record:
