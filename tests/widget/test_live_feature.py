@@ -261,3 +261,27 @@ def test_dreams_never_run_in_int8(explorer):
     deliver(explorer, *frame_message(moving_frame(2), 3))
     assert explorer.sent[-1][0]["mode"] == "dream" and explorer.error == ""
     assert explorer._live_dreamer.precision in ("float32", "bfloat16")
+
+
+def test_an_int8_copy_that_fails_on_a_frame_gives_way_to_floating_point_for_good():
+    torch.manual_seed(0)  # a classifier held to 224 px inputs by its Linear: a 160 px frame breaks the copy
+    net = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3, stride=2), torch.nn.ReLU(), torch.nn.Flatten(),
+                              torch.nn.Linear(4 * 111 * 111, 5))
+    ex = CNNExplorer(net, image=moving_frame(0), layer="1", auto_maximize=False, live_options={"precision": "int8"})
+    ex.sent = []
+    ex.send = lambda content, buffers=None: ex.sent.append((content, buffers))
+    try:
+        deliver(ex, *frame_message(moving_frame(1), 1))
+        assert ex._live_int8.wait(timeout=300)
+        deliver(ex, *frame_message(moving_frame(2), 2))
+        assert ex.sent[-1][0]["precision"] == "int8"
+        small = moving_frame(3)[:160, :160]
+        for frame_id in (3, 4):
+            deliver(ex, *frame_message(small, frame_id))
+            content, buffers = ex.sent[-1]
+            assert content["id"] == frame_id and "(int8 unavailable: it failed on a frame" in content["precision"]
+            # floating point fits the frame to the 224 px the model accepts (engine/model_input.py)
+            assert (content["channels"], content["height"], content["width"]) == (4, 111, 111)
+        assert ex.error == ""
+    finally:
+        ex.close()

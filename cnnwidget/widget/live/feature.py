@@ -232,12 +232,17 @@ class LiveFeature(FeatureHost):
         chosen = maps_precision(option, device)
         shown = chosen
         if chosen == "int8":
-            layout = self._check_layer(self.layer).layout
-            front, state = self._live_int8.get(self.layer, want_logits) if layout == "nchw" else \
-                (None, f"unavailable: {layout} layer")
+            info = self._check_layer(self.layer)
+            if info.layout != "nchw" or info.calls != 1:  # the copy ends at the module's one (N, C, H, W) output
+                front, state = None, f"unavailable: a {info.layout} layer run {info.calls} time(s)"
+            else:
+                front, state = self._live_int8.get(self.layer, want_logits)
             if front is not None:
-                maps, logits = front(x)
-                return maps[0].contiguous().numpy(), logits, "int8"
+                try:
+                    maps, logits = front(x)
+                    return maps[0].contiguous().numpy(), logits, "int8"
+                except Exception as err:  # e.g. a frame side the copy's kernels refuse: float from now on
+                    state = "unavailable: " + self._live_int8.refuse(self.layer, want_logits, err)
             chosen = float_precision(option, device)
             shown = f"{chosen} (int8 {state})"
         names = [self.layer, ""] if want_logits else [self.layer]

@@ -66,6 +66,13 @@ class Int8Copies:
             return found, "ready"
         return None, found if found == "building" else f"unavailable: {found}"
 
+    def refuse(self, layer: str, logits: bool, err: BaseException) -> str:
+        """Mark the copy for (layer, logits) unusable after it failed on a frame; returns the reason."""
+        reason = f"it failed on a frame ({type(err).__name__}: {err})"[:300]
+        with self._lock:
+            self._copies[(layer, logits, self._version())] = reason
+        return reason
+
     def wait(self, timeout: float = 120.0) -> bool:
         """Wait for the builds started so far; True when none is still running."""
         for thread in list(self._threads):
