@@ -1,14 +1,14 @@
 """The number format live maps run in, chosen per machine from what its CPU offers.
 
-Measured on one thread, resnet18 up to ``layer3`` at 224 px, channels-last (``benchmarks/RESULTS.md``,
-the int8 lever of bench_live; noisy, 2 shared cores):
+Measured on one thread, resnet18 up to ``layer3`` at 224 px, channels-last, CPU ms per frame
+(``benchmarks/bench_live_kernel.py``, settings alternated in one process; 2 shared, loaded cores):
 
-=================  =========  =========  =========
+=================  =========  =========  ==================
 capability         float32    bfloat16   int8 (x86 backend)
-=================  =========  =========  =========
-AVX512 (+bf16)     31 ms      17 ms      7.6 ms
-AVX2 (restricted)  48 ms      233 ms     28 ms
-=================  =========  =========  =========
+=================  =========  =========  ==================
+AVX512 (+bf16)     34.0       21.7       8.5
+AVX2 (restricted)  35.6       159.5      15.7
+=================  =========  =========  ==================
 
 So ``"auto"`` picks int8 wherever PyTorch runs AVX2 or AVX-512 kernels and the quantized engine
 is an x86 one; elsewhere (no AVX2, ARM, a GPU) it picks bfloat16 where that is native, else
