@@ -107,10 +107,11 @@ LEVERS = [
     ("precision", "maps", [("float32", {"precision": "float32", "size": 224}, ""),
                            ("int8", {"precision": "int8", "size": 224}, "")]),
     ("input size", "maps", [("224 px fixed", {"size": 224}, ""), ("adaptive", {"size": "auto"}, "")]),
-    ("live torch threads", "maps", [("2", {"threads": 2}, ""), ("1", {"threads": 1}, "")]),
-    ("class scores every frame", "maps", [("off", {}, NO_PREDICTIONS), ("on", {}, PREDICTIONS)]),
+    # at a fixed side: with the adaptive side on, each setting would settle at a side of its own
+    ("live torch threads", "maps", [("2", {"threads": 2, "size": 224}, ""), ("1", {"threads": 1, "size": 224}, "")]),
+    ("class scores every frame", "maps", [("off", {"size": 224}, NO_PREDICTIONS), ("on", {"size": 224}, PREDICTIONS)]),
     ("dream side", "dream", [("224 px fixed", {"size": 224}, ""), ("adaptive", {"size": "auto"}, "")]),
-    ("dream steps per frame", "dream", [("2", {"dream_steps": 2}, ""), ("1", {"dream_steps": 1}, "")]),
+    ("dream steps per frame", "dream", [("2", {"dream_steps": 2, "size": 160}, ""), ("1", {"dream_steps": 1, "size": 160}, "")]),
 ]
 
 READ_KERNEL = ("import torch\nout = {**ex.live_stats, **ex._live_last_run, 'capability': torch.backends.cpu.get_cpu_capability(),"
