@@ -90,7 +90,8 @@ def report(r: dict, command: str, where: str) -> str:
         f"kernel time per frame p50 {r['maps_kernel'].get('kernel_ms_p50')} ms; "
         f"CPU capability {r['maps_kernel'].get('cpu_capability')}, precision {r['maps_kernel'].get('precision')}, "
         f"round trip browser-server {rtt:g} ms (delaying proxy)",
-        f"- Live DeepDream, layer3, 224 px, {d['seconds']} s: **{d['fps']} fps** "
+        f"- Live DeepDream, layer3, {side_text({**r['dream_kernel'], 'side': r['dream_kernel'].get('dream_side')})}, "
+        f"precision {r['dream_kernel'].get('precision')}, {d['seconds']} s: **{d['fps']} fps** "
         f"({ok(d['fps'] >= GOALS['dream_fps'])} >= 5), p50 latency {d['latency_p50_ms']} ms; "
         f"kernel time per frame p50 {r['dream_kernel'].get('kernel_ms_p50')} ms",
         f"- CPU time per live-maps frame: {cpu(m)}",

@@ -257,8 +257,8 @@ def live_session(layer: str = "layer3", setup: str = "", kernel_threads: int | N
                 f"\ntorch.manual_seed(0)\nex = CNNExplorer(torchvision.models.resnet18(), layer={layer!r}, auto_maximize=False)\n"
                 f"ex.live_options = {live_options or {}!r}\nex",
                 "import psutil\nfrom cnnwidget.engine.precision import resolve_precision\nprint(json.dumps({**ex.live_stats, 'rss_mb': psutil.Process().memory_info().rss / 2**20, "
-                "'threads': torch.get_num_threads(), 'live_threads': ex._live_worker.threads, 'pid': os.getpid(), 'cpu_capability': torch.backends.cpu.get_cpu_capability(), 'side': ex._live_side.side, 'size_option': ex.live_options['size'], "
-                "'precision': resolve_precision(ex.live_options['precision'], torch.device('cpu'))}))",
+                "'threads': torch.get_num_threads(), 'live_threads': ex._live_worker.threads, 'pid': os.getpid(), 'cpu_capability': torch.backends.cpu.get_cpu_capability(), 'side': ex._live_side.side, 'dream_side': ex._live_dream_side.side, 'size_option': ex.live_options['size'], "
+                "'precision': ex._live_last_run.get('precision') or resolve_precision(ex.live_options['precision'], torch.device('cpu'))}))",
                 "out = {}\nexec(open('bench_command.py').read())\nprint(json.dumps(out))",
             ]
             nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells],
