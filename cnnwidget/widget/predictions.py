@@ -8,10 +8,13 @@ import traitlets
 
 from .feature_host import FeatureHost
 from ..engine.class_names import class_names
-from ..engine.predictions import model_output, top_predictions
+from ..engine.predictions import Prediction, model_output, top_predictions
 
 TOP_K = 5
 """Rows in the predictions panel."""
+
+LIVE_DIGITS = 3
+"""Live camera frames' probabilities are rounded to this many digits, the panel's 0.1 %."""
 
 LIVE_EVERY_S = 0.25
 """Live camera frames without class scores of their own (live DeepDream, whose forward pass stops at
@@ -67,7 +70,9 @@ class PredictionsFeature(FeatureHost):
         now = time.monotonic()
         if logits is not None:
             self._predictions_ranked_at = now
-            self.predictions = top_predictions(logits[0], class_names(self.model, logits.shape[-1]), TOP_K)
+            rows = top_predictions(logits[0], class_names(self.model, logits.shape[-1]), TOP_K)
+            # to the panel's 0.1 %: a frame that changes nothing shown sends nothing (an equal list is not synced)
+            self.predictions = [Prediction(r.index, r.name, round(r.probability, LIVE_DIGITS)) for r in rows]
             return
         if camera and now - self._predictions_ranked_at < LIVE_EVERY_S:
             return
