@@ -15,12 +15,22 @@ AVX2 (ATEN_CPU_CAPABILITY=avx2, ONEDNN_MAX_CPU_ISA=AVX2), as on most laptops and
 
 Run:  .venv/bin/python benchmarks/bench_live.py [--seconds 20] [--rtt-ms 50] [--avx2] [--record]
       (--record appends the figures to benchmarks/RESULTS.md)
+
+--levers measures each lever before and after, A/B in the same session (settings alternated
+A B B A, each --seconds long after a warm-up), and prints one table: lever, setting, fps, p50
+latency, the kernel's time per frame, and in every row the CPU capability, the precision the
+frames ran in and their side. The levers (see LEVERS): precision float32 vs int8, input size
+224 px vs adaptive, 1 vs 2 torch threads on the live thread, class scores every frame off vs on,
+and for live DeepDream the side (224 px vs adaptive) and steps per frame.
+
+      .venv/bin/python benchmarks/bench_live.py --levers --avx2 --seconds 8 [--rtt-ms 50] [--record]
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime
+import shlex
 import sys
 from pathlib import Path
 
@@ -80,7 +90,8 @@ def report(r: dict, command: str, where: str) -> str:
         f"kernel time per frame p50 {r['maps_kernel'].get('kernel_ms_p50')} ms; "
         f"CPU capability {r['maps_kernel'].get('cpu_capability')}, precision {r['maps_kernel'].get('precision')}, "
         f"round trip browser-server {rtt:g} ms (delaying proxy)",
-        f"- Live DeepDream, layer3, 224 px, {d['seconds']} s: **{d['fps']} fps** "
+        f"- Live DeepDream, layer3, {side_text({**r['dream_kernel'], 'side': r['dream_kernel'].get('dream_side')})}, "
+        f"precision {r['dream_kernel'].get('precision')}, {d['seconds']} s: **{d['fps']} fps** "
         f"({ok(d['fps'] >= GOALS['dream_fps'])} >= 5), p50 latency {d['latency_p50_ms']} ms; "
         f"kernel time per frame p50 {r['dream_kernel'].get('kernel_ms_p50')} ms",
         f"- CPU time per live-maps frame: {cpu(m)}",
@@ -88,6 +99,75 @@ def report(r: dict, command: str, where: str) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+# (lever, mode, [(setting, live_options, kernel code run before the setting)]); options not named stay 'auto'.
+NO_PREDICTIONS = "ex._bench_rows = ex._bench_rows if hasattr(ex, '_bench_rows') else ex.predictions\nex.predictions = []"
+PREDICTIONS = "ex.predictions = getattr(ex, '_bench_rows', ex.predictions) or ex.predictions"
+LEVERS = [
+    ("precision", "maps", [("float32", {"precision": "float32", "size": 224}, ""),
+                           ("int8", {"precision": "int8", "size": 224}, "")]),
+    ("input size", "maps", [("224 px fixed", {"size": 224}, ""), ("adaptive", {"size": "auto"}, "")]),
+    # at a fixed side: with the adaptive side on, each setting would settle at a side of its own
+    ("live torch threads", "maps", [("2", {"threads": 2, "size": 224}, ""), ("1", {"threads": 1, "size": 224}, "")]),
+    ("class scores every frame", "maps", [("off", {"size": 224}, NO_PREDICTIONS), ("on", {"size": 224}, PREDICTIONS)]),
+    ("dream side", "dream", [("224 px fixed", {"size": 224}, ""), ("adaptive", {"size": "auto"}, "")]),
+    ("dream steps per frame", "dream", [("2", {"dream_steps": 2, "size": 160}, ""), ("1", {"dream_steps": 1, "size": 160}, "")]),
+]
+
+READ_KERNEL = ("import torch\nout = {**ex.live_stats, **ex._live_last_run, 'capability': torch.backends.cpu.get_cpu_capability(),"
+               " 'threads': ex._live_worker.threads}")
+RESET_STATS = "from cnnwidget.widget.live.stats import LiveStats\nex._live_figures = LiveStats()\n"
+
+
+def run_levers(seconds: float, warmup: float, threads: int | None, rtt_ms: float, kernel_env: dict | None,
+               only: list[str] | None = None) -> list[dict]:
+    """Every lever of LEVERS, A/B alternated in one session; one row per (lever, setting)."""
+    rows = []
+    with live_session(layer="layer3", kernel_threads=threads, detached=True, rtt_ms=rtt_ms, kernel_env=kernel_env) as s:
+        s.start()
+        mode = "maps"
+        for lever, lever_mode, settings in LEVERS:
+            if only and not any(o in lever for o in only):
+                continue
+            if lever_mode != mode:
+                s.set_mode(lever_mode)
+                mode = lever_mode
+            figures: dict[str, list[dict]] = {name: [] for name, _, _ in settings}
+            for name, options, code in [*settings, *settings[::-1]]:  # A B B A
+                s.kernel_exec(f"{code}\nex.live_options = {{**ex.live_options, 'precision': 'auto', 'size': 'auto', "
+                              f"'threads': 'auto', 'dream_steps': 2, **{options!r}}}\n"
+                              "ex._live_int8.wait()\n")
+                s.page.wait_for_timeout(warmup * 1000)
+                s.kernel_exec(RESET_STATS)
+                m = s.measure(seconds)
+                figures[name].append({**m, "kernel": s.kernel_exec(READ_KERNEL)})
+            for name, _, _ in settings:
+                runs = figures[name]
+                k = runs[-1]["kernel"]
+                lat = [r["latency_p50_ms"] for r in runs if r["latency_p50_ms"] is not None]
+                kms = [r["kernel"].get("kernel_ms_p50") for r in runs if r["kernel"].get("kernel_ms_p50") is not None]
+                rows.append({"lever": lever, "mode": lever_mode, "setting": name,
+                             "fps": round(sum(r["fps"] for r in runs) / len(runs), 1),
+                             "latency_p50_ms": round(sum(lat) / len(lat), 1) if lat else None,
+                             "kernel_ms_p50": round(sum(kms) / len(kms), 1) if kms else None,
+                             "capability": k.get("capability"), "precision": k.get("precision"), "side": k.get("side"),
+                             "threads": k.get("threads"), "rtt_ms": rtt_ms})
+        s.stop()
+    return rows
+
+
+def levers_report(rows: list[dict], command: str, where: str) -> str:
+    lines = [f"## bench_live --levers — each lever A/B in one session — {datetime.date.today().isoformat()}", "",
+             f"- Machine: {where}", f"- Command: `{command}`",
+             "- Settings alternated A B B A in one JupyterLab + Chromium session (fake camera at 30 fps, browser and "
+             "kernel on the same cores); figures are the mean of the two runs of each setting. Other options: 'auto'.",
+             "", "| lever | setting | mode | fps | p50 latency ms | kernel ms p50 | CPU capability | precision | side px | threads | RTT ms |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(f"| {r['lever']} | {r['setting']} | {r['mode']} | {r['fps']} | {r['latency_p50_ms']} | "
+                     f"{r['kernel_ms_p50']} | {r['capability']} | {r['precision']} | {r['side']} | {r['threads']} | {r['rtt_ms']:g} |")
+    return "\n".join(lines) + "\n"
 
 
 def main() -> None:
@@ -106,8 +186,19 @@ def main() -> None:
     parser.add_argument("--avx2", action="store_true",
                         help="restrict the kernel to AVX2 (ATEN_CPU_CAPABILITY=avx2 ONEDNN_MAX_CPU_ISA=AVX2)")
     parser.add_argument("--record", action="store_true", help="append the figures to benchmarks/RESULTS.md")
+    parser.add_argument("--levers", action="store_true", help="the before/after table of every lever, A/B in one session")
+    parser.add_argument("--only", nargs="*", default=None, help="with --levers: only the levers whose name contains one of these words")
     args = parser.parse_args()
     where = machine()
+    if args.levers:
+        kernel_env = {"ATEN_CPU_CAPABILITY": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2"} if args.avx2 else None
+        rows = run_levers(args.seconds, args.warmup, args.threads, args.rtt_ms, kernel_env, args.only)
+        command = ".venv/bin/python benchmarks/bench_live.py " + shlex.join(a for a in sys.argv[1:] if a != "--record")
+        text = levers_report(rows, command.strip(), where)
+        print(text)
+        if args.record:
+            record(text)
+        return
     options = {k: v for k, v in (("threads", args.live_threads), ("precision", args.precision), ("size", args.size)) if v is not None}
     kernel_env = {"ATEN_CPU_CAPABILITY": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2"} if args.avx2 else None
     result = run(args.seconds, args.warmup, args.threads, not args.attached, options, args.rtt_ms, kernel_env)

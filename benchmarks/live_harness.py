@@ -142,6 +142,12 @@ class LiveSession:
         """The last line of cell 1's output: ``json.dumps({...})`` of the kernel's figures."""
         return json.loads(self.run_cell(1).strip().splitlines()[-1])
 
+    def kernel_exec(self, code: str) -> dict:
+        """Run ``code`` in the kernel (through cell 2, which executes the file it is written to) and
+        return what it leaves in ``out`` (a dict), as JSON through the cell's output."""
+        (self.root / "bench_command.py").write_text(code)
+        return json.loads(self.run_cell(2).strip().splitlines()[-1])
+
     # ----- live -----
     def hud(self) -> dict:
         return self.page.evaluate(HUD_JS)
@@ -251,8 +257,9 @@ def live_session(layer: str = "layer3", setup: str = "", kernel_threads: int | N
                 f"\ntorch.manual_seed(0)\nex = CNNExplorer(torchvision.models.resnet18(), layer={layer!r}, auto_maximize=False)\n"
                 f"ex.live_options = {live_options or {}!r}\nex",
                 "import psutil\nfrom cnnwidget.engine.precision import resolve_precision\nprint(json.dumps({**ex.live_stats, 'rss_mb': psutil.Process().memory_info().rss / 2**20, "
-                "'threads': torch.get_num_threads(), 'live_threads': ex._live_worker.threads, 'pid': os.getpid(), 'cpu_capability': torch.backends.cpu.get_cpu_capability(), 'side': ex._live_side.side, 'size_option': ex.live_options['size'], "
-                "'precision': resolve_precision(ex.live_options['precision'], torch.device('cpu'))}))",
+                "'threads': torch.get_num_threads(), 'live_threads': ex._live_worker.threads, 'pid': os.getpid(), 'cpu_capability': torch.backends.cpu.get_cpu_capability(), 'side': ex._live_side.side, 'dream_side': ex._live_dream_side.side, 'size_option': ex.live_options['size'], "
+                "'precision': ex._live_last_run.get('precision') or resolve_precision(ex.live_options['precision'], torch.device('cpu'))}))",
+                "out = {}\nexec(open('bench_command.py').read())\nprint(json.dumps(out))",
             ]
             nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells],
                                           metadata={"kernelspec": KERNELSPEC, "language_info": {"name": "python"}})
@@ -273,7 +280,7 @@ def live_session(layer: str = "layer3", setup: str = "", kernel_threads: int | N
                 session = LiveSession(page, url, root, "live_bench.ipynb", reattach)
                 session.run_cell(0)
                 page.get_by_test_id("activation-grid").get_by_test_id("unit").first.wait_for(timeout=240_000)
-                page.get_by_test_id("live-view").scroll_into_view_if_needed()
+                page.get_by_test_id("live-panel").scroll_into_view_if_needed()  # the view itself shows once the camera runs
                 try:
                     yield session
                 finally:

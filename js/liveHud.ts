@@ -64,8 +64,9 @@ export function liveHud() {
       textAt = now;
       textState = state;
       const size = el.dataset.size ? ` · ${el.dataset.size} px` : ""; // the side of the frames sent (live.size)
+      const precision = el.dataset.precision ? ` · ${el.dataset.precision}` : ""; // what the kernel computed in
       el.textContent = `${fps.toFixed(1)} fps · ${latency === null ? "–" : Math.round(latency)} ms · ` +
-        `${meter.frames} frames${size}${state === "live" ? "" : ` · ${state}`}`;
+        `${meter.frames} frames${size}${precision}${state === "live" ? "" : ` · ${state}`}`;
     },
   };
 }

@@ -228,6 +228,7 @@ export function livePanel(ctx: Context): Panel {
     if (mine !== session) return;
     view.dataset.mode = content.mode;
     resize(content.size);
+    if (typeof content.precision === "string") hud.el.dataset.precision = content.precision; // int8, float32 (int8 building), ...
     if (content.mode === "dream") {
       leaveMaps();
       void showDream(payload, mine).then(() => drawn(flight, mine));

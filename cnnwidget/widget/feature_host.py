@@ -28,8 +28,9 @@ PrecomputedMaximization = Callable[[object], "tuple[object, object, str] | None"
 without running one (the atlas view registers one; ``origin`` goes into ``maximize_state["source"]``)."""
 
 
-FrameListener = Callable[[torch.Tensor, bool], None]
-"""``listener(x, camera)``: told of each live frame (preprocessed, ``(1, 3, H, W)``) after its answer went out."""
+FrameListener = Callable[[torch.Tensor, bool, "torch.Tensor | None"], None]
+"""``listener(x, camera, logits)``: told of each live frame (preprocessed, ``(1, 3, H, W)``) after its
+answer went out, with the frame's ``(1, K)`` class scores when the live forward pass gave them (else ``None``)."""
 
 
 class FeatureHost(traitlets.HasTraits):
@@ -50,9 +51,11 @@ class FeatureHost(traitlets.HasTraits):
         _jobs_lock: guards the job-state traits (``maximize_state``, ``dream_state``) that job threads write.
         _handlers: browser message type -> handler; each feature registers its own.
         _precomputed_maximizations: sources of finished maximizations, asked before one is run.
-        _frame_listeners: ``listener(x, camera)`` is called after each live frame's answer went out,
-            with the frame as the model saw it (``(1, 3, H, W)``, preprocessed) and whether it came
-            from the camera (``False``: fed from Python); the predictions feature registers one.
+        _frame_listeners: ``listener(x, camera, logits)`` is called after each live frame's answer went
+            out, with the frame as the model saw it (``(1, 3, H, W)``, preprocessed), whether it came
+            from the camera (``False``: fed from Python) and its ``(1, K)`` class scores when the live
+            forward pass gave them (maps mode on a classifier), else ``None``; the predictions feature
+            registers one.
         layer, selected, error: the explorer's traits (current layer, selected unit, message shown).
         on_select: ``on_select(callback)`` calls ``callback((layer, channel))`` on each selection.
         set_image: ``set_image(image, name)`` makes ``image`` the input picture.

@@ -134,6 +134,10 @@ def test_frames_flow_the_grid_follows_the_camera_and_stop_ends_the_track(live):
     hud = page.get_by_test_id("live-stats")
     expect(hud).to_have_text(re.compile(r"[\d.]+ fps · \d+ ms · \d+ frames"))
     assert float(hud.get_attribute("data-fps")) > 0 and float(hud.get_attribute("data-latency-ms")) > 0
+    # The number format the kernel computed in (int8 once its copy is built, float while it builds).
+    expect(hud).to_have_attribute("data-precision", re.compile(r"^(int8|float32|bfloat16)( \(int8 [a-z]+.*\))?$"))
+    page.wait_for_function("() => { const e = document.querySelector('[data-testid=live-stats]');"
+                           " return e.textContent.includes(' · ' + e.dataset.precision); }", timeout=UPDATE_S)
 
     # The grid is redrawn from each live answer, and it changes as the camera's picture moves.
     before = page.evaluate(GRID_HASH_JS)

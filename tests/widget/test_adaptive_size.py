@@ -82,3 +82,14 @@ def test_a_smaller_frame_gives_a_smaller_map_and_a_fixed_size_is_what_the_kernel
         explorer.live_options = {**explorer.live_options, "size": 4}
     assert explorer.live_options["size"] == 128
     assert protocol.LIVE_RESULT == answer["type"]
+
+
+def test_dream_mode_adapts_its_own_side_and_leaves_the_maps_side_alone(explorer):
+    explorer.live_mode = "dream"
+    explorer.live_options = {**explorer.live_options, "dream_steps": 1}
+    maps_side = explorer._live_side.side
+    explorer._live_dream_side = AdaptiveSide(224, budget_ms=1e-3, start=224)  # every dream is too slow for it
+    asked = [frame(explorer, 224, i)["size"] for i in range(SAMPLES)]
+    assert asked[:-1] == [224] * (SAMPLES - 1) and asked[-1] == MIN_SIDE
+    assert frame(explorer, MIN_SIDE, SAMPLES)["mode"] == "dream" and explorer.sent[-1][1][0][:2] == b"\xff\xd8"
+    assert explorer._live_side.side == maps_side

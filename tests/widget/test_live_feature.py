@@ -11,7 +11,11 @@ from PIL import Image
 from cnnwidget import CNNExplorer
 from cnnwidget.widget import protocol
 from cnnwidget.engine import activations
+from cnnwidget.engine.int8_front import map_agreement
+from cnnwidget.engine.precision import resolve_precision
+from cnnwidget.widget.live.live_precision import maps_precision
 from cnnwidget.widget.live.worker import default_threads
+from tests.model_state import assert_same_state, model_state
 
 
 @pytest.fixture(scope="module")
@@ -59,9 +63,11 @@ def test_a_frame_comes_back_as_the_grid_of_its_activations(explorer, model):
     assert explorer.live_stats["frames"] == 1 and explorer.live_stats["latency_ms_p50"] == 40.0
 
 
-def test_live_maps_run_in_bfloat16_where_native_and_stay_close_to_float32(explorer, model):
+def test_live_maps_in_bfloat16_stay_close_to_float32(explorer, model):
+    explorer.live_options = {"precision": "bfloat16"}  # what "auto" picks where int8 is not offered and bfloat16 is native
     rgb = moving_frame(4)
-    deliver(explorer, *frame_message(rgb, 1))  # default precision: "auto"
+    deliver(explorer, *frame_message(rgb, 1))
+    assert explorer.sent[-1][0]["precision"] == "bfloat16"
     _, fast = protocol.decode_grid(explorer.sent[-1][1][0], 256, 14, 14)
     exact = activations(model, rgb, "layer3")
     span = exact.max() - exact.min()
@@ -198,3 +204,84 @@ def test_a_new_top_k_applies_to_the_strip(explorer):
         explorer._live_crops_sent = 0.0  # no rate limit in the test
         deliver(explorer, *frame_message(moving_frame(i), i))
     assert len(explorer.top_crops_meta["values"]) == 2
+
+
+def test_live_maps_switch_to_the_int8_copy_once_built_and_match_float32(explorer, model):
+    before = model_state(model)
+    explorer.live_options = {"precision": "int8"}
+    rgb = moving_frame(6)
+    deliver(explorer, *frame_message(rgb, 1))
+    first = explorer.sent[-1][0]["precision"]
+    assert first in ("float32 (int8 building)", "bfloat16 (int8 building)"), first
+    assert explorer._live_int8.wait(timeout=300)
+    deliver(explorer, *frame_message(rgb, 2))
+    content, buffers = explorer.sent[-1]
+    assert content["precision"] == "int8"
+    _, fast = protocol.decode_grid(buffers[0], 256, 14, 14)
+    exact = activations(model, rgb, "layer3")
+    agreement = map_agreement(torch.from_numpy(fast), torch.from_numpy(exact))
+    assert agreement["pearson_median"] >= 0.95 and agreement["relative_error"] <= 0.15, agreement
+    assert_same_state(before, model_state(model))
+
+
+def test_a_model_without_an_int8_copy_stays_in_floating_point_and_says_why(photo):
+    class Branchy(torch.nn.Module):  # control flow on a value: FX cannot trace it
+        def __init__(self):
+            super().__init__()
+            self.conv = torch.nn.Conv2d(3, 4, 3)
+
+        def forward(self, x):
+            y = self.conv(x)
+            return y if y.sum() > 0 else -y
+
+    ex = CNNExplorer(Branchy(), image=photo, layer="conv", auto_maximize=False, live_options={"precision": "int8"})
+    ex.sent = []
+    ex.send = lambda content, buffers=None: ex.sent.append((content, buffers))
+    try:
+        deliver(ex, *frame_message(moving_frame(0), 1))
+        shown = ex.sent[-1][0]["precision"]
+        assert shown.startswith(("float32 (int8 unavailable: ", "bfloat16 (int8 unavailable: ")), shown
+        assert ex.error == ""
+    finally:
+        ex.close()
+
+
+@pytest.mark.parametrize("capability, device, expected", [
+    ("AVX2", "cpu", "int8"), ("AVX512", "cpu", "int8"), ("DEFAULT", "cpu", None), ("AVX2", "meta", "float32"),
+])
+def test_auto_precision_of_live_maps_follows_the_cpu(capability, device, expected):
+    chosen = maps_precision("auto", torch.device(device), capability)
+    assert chosen == (expected or resolve_precision("auto", torch.device("cpu")))
+    assert maps_precision("float32", torch.device("cpu"), "AVX512") == "float32"
+
+
+def test_dreams_never_run_in_int8(explorer):
+    explorer.live_mode = "dream"
+    explorer.live_options = {"precision": "int8", "dream_steps": 1}
+    deliver(explorer, *frame_message(moving_frame(2), 3))
+    assert explorer.sent[-1][0]["mode"] == "dream" and explorer.error == ""
+    assert explorer._live_dreamer.precision in ("float32", "bfloat16")
+
+
+def test_an_int8_copy_that_fails_on_a_frame_gives_way_to_floating_point_for_good():
+    torch.manual_seed(0)  # a classifier held to 224 px inputs by its Linear: a 160 px frame breaks the copy
+    net = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3, stride=2), torch.nn.ReLU(), torch.nn.Flatten(),
+                              torch.nn.Linear(4 * 111 * 111, 5))
+    ex = CNNExplorer(net, image=moving_frame(0), layer="1", auto_maximize=False, live_options={"precision": "int8"})
+    ex.sent = []
+    ex.send = lambda content, buffers=None: ex.sent.append((content, buffers))
+    try:
+        deliver(ex, *frame_message(moving_frame(1), 1))
+        assert ex._live_int8.wait(timeout=300)
+        deliver(ex, *frame_message(moving_frame(2), 2))
+        assert ex.sent[-1][0]["precision"] == "int8"
+        small = moving_frame(3)[:160, :160]
+        for frame_id in (3, 4):
+            deliver(ex, *frame_message(small, frame_id))
+            content, buffers = ex.sent[-1]
+            assert content["id"] == frame_id and "(int8 unavailable: it failed on a frame" in content["precision"]
+            # floating point fits the frame to the 224 px the model accepts (engine/model_input.py)
+            assert (content["channels"], content["height"], content["width"]) == (4, 111, 111)
+        assert ex.error == ""
+    finally:
+        ex.close()

@@ -1,5 +1,6 @@
 """The explorer's predictions: top-5 of every new picture, and a class click that draws the class."""
 
+import numpy as np
 import torch
 import pytest
 
@@ -63,4 +64,15 @@ def test_predictions_follow_each_live_frame(explorer):
     for picture, label in zip(pictures, (5, 10)):
         frame = (picture.permute(1, 2, 0).numpy() * 255).round().astype("uint8")
         explorer.feed(frame)
+        assert explorer.predictions[0].index == label and explorer.predictions[0].name == CLASSES[label]
+
+
+def test_predictions_follow_every_live_camera_frame_not_a_few_a_second(explorer):
+    pictures, _ = make_batch(4, seed=9, labels=torch.tensor([2, 6, 2, 9]))
+    for i, (picture, label) in enumerate(zip(pictures, (2, 6, 2, 9))):
+        rgb = (picture.permute(1, 2, 0).numpy() * 255).round().astype("uint8")
+        rgba = np.concatenate([rgb, np.full(rgb.shape[:2] + (1,), 255, np.uint8)], axis=2)
+        content = {"type": "frame", "id": i, "width": rgb.shape[1], "height": rgb.shape[0], "t": 0.0}
+        explorer._on_browser_message(explorer, content, [rgba.tobytes()])  # camera frames, back to back
+        assert explorer._live_worker.wait_idle(timeout=60)
         assert explorer.predictions[0].index == label and explorer.predictions[0].name == CLASSES[label]

@@ -13,14 +13,17 @@ from PIL import Image
 
 from .. import protocol
 from ..feature_host import FeatureHost
-from ...engine.activations import activations_for_tensor
+from ...engine.activations import layer_outputs
 from ...engine.layer_catalog import input_for
 from ...engine.live_dream import FrameDreamer
-from ...engine.precision import PRECISIONS
+from ...engine.placement import model_device
+from ...engine.predictions import class_scores
 from ...engine.preprocessing import Preprocess, input_tensor
 from ...engine.receptive_field import receptive_field
 from ...engine.top_crops import TopCrops
 from .adaptive_size import AdaptiveSide
+from .int8_copies import Int8Copies
+from .live_precision import LIVE_PRECISIONS, float_precision, maps_precision
 from .stats import LiveStats
 from .worker import LiveWorker, default_threads
 from ..option_checks import check_whole_numbers
@@ -33,6 +36,10 @@ TOP_CROPS_EVERY_S = 0.5
 RECENT_FRAMES = 16
 """Frames kept by id, so that ``freeze`` can take the one the browser shows while newer ones are in
 flight (the browser keeps at most 4 in flight, ``js/livePanel.ts``)."""
+
+DREAM_BUDGET_MS = 140.0
+"""Kernel time per dreamed frame the adaptive side aims at in dream mode: 5 fps and more with room
+for the browser (which decodes and draws a JPEG per dreamed frame)."""
 
 HANDLER_WAIT_S = 1.0
 """How long a frame message's handler waits for the answer to go out (see ``_live_on_frame``)."""
@@ -58,11 +65,12 @@ class LiveFeature(FeatureHost):
     live_options = traitlets.Dict(
         LIVE_OPTIONS.defaults(),
         help="dream_steps (gradient steps per dreamed frame), dream_lr (step size), carry (weight of the "
-        "previous dream, 0..<1), top_k (top crops kept), precision ('auto': bfloat16 where the CPU/GPU "
-        "has it natively, else 'float32'; or 'float32' / 'bfloat16'), threads (torch threads of the live "
+        "previous dream, 0..<1), top_k (top crops kept), precision ('auto': live maps in int8 on CPUs with "
+        "AVX2 or AVX-512 (an int8 copy of the model, built in the background), else bfloat16 where the CPU/GPU "
+        "has it natively, else 'float32'; dreams never run in int8; or 'float32' / 'bfloat16' / 'int8'), threads (torch threads of the live "
         "thread: 'auto' is 1 on machines with up to 4 cores, where the browser needs the others), size (side in "
-        "px of the frames in maps mode: 'auto' adapts it to the kernel's time per frame, from the model's input "
-        "size down to 96 px; or a fixed side, 16..1024).",
+        "px of the frames: 'auto' adapts it to the kernel's time per frame, from the model's input "
+        "size down to 96 px, aiming at ~25 ms a frame for maps and ~140 ms for dreams; or a fixed side, 16..1024).",
     ).tag(sync=True)
     top_crops = traitlets.Bytes(b"", help="JPEG strip of the selected unit's top-K crops seen so far, strongest first.").tag(sync=True)
     top_crops_meta = traitlets.Dict(help="{unit, values, tile} describing `top_crops`.").tag(sync=True)
@@ -71,8 +79,8 @@ class LiveFeature(FeatureHost):
     @traitlets.validate("live_options")
     def _valid_live_options(self, proposal) -> dict:
         opts = LIVE_OPTIONS.check(proposal["value"])
-        if opts["precision"] not in PRECISIONS:
-            raise ValueError(f"live_options precision must be one of {PRECISIONS}; got {opts['precision']!r}")
+        if opts["precision"] not in LIVE_PRECISIONS:
+            raise ValueError(f"live_options precision must be one of {LIVE_PRECISIONS}; got {opts['precision']!r}")
         if opts["threads"] != "auto":
             check_whole_numbers(opts, {"threads": (1, 256)}, "live_options ")
         if opts["size"] != "auto":
@@ -90,6 +98,7 @@ class LiveFeature(FeatureHost):
 
     def _init_live(self) -> None:
         self._live_figures = LiveStats()
+        self._live_last_run: dict = {}
         self._live_dreamer: FrameDreamer | None = None
         self._live_dreamer_key: tuple = ()
         self._live_tracker: TopCrops | None = None
@@ -98,6 +107,8 @@ class LiveFeature(FeatureHost):
         self._live_crops_sent = 0.0
         self.input_size = self._preprocess.size if isinstance(self._preprocess, Preprocess) else 224
         self._live_side = AdaptiveSide(self.input_size)
+        self._live_dream_side = AdaptiveSide(self.input_size, budget_ms=DREAM_BUDGET_MS, start=self.input_size)
+        self._live_int8 = Int8Copies(self.model, self._live_calibration)
         self._live_worker = LiveWorker(on_error=self._show_error, threads=self._live_threads())
         self._handlers[protocol.FRAME] = self._live_on_frame
         self._handlers[protocol.FREEZE] = lambda m: self._live_worker.submit(lambda: self._live_freeze(m.content.get("id")))
@@ -183,16 +194,18 @@ class LiveFeature(FeatureHost):
                 self._live_recent.popitem(last=False)
         content = {"type": protocol.LIVE_RESULT, "id": frame_id, "t": t, "mode": self.live_mode, "layer": self.layer}
         buffers: list[bytes] = []
-        x = None
+        x = logits = None
         if self.live_mode == "dream":
             self._live_note_size(tuple(rgb.shape[:2]))
-            dreamed = self._live_dreamer_for()(rgb)
+            dreamer = self._live_dreamer_for()
+            dreamed = dreamer(rgb)
+            content["precision"] = dreamer.precision
             result = {"dream": dreamed}
             buffers.append(protocol.encode_jpeg(Image.fromarray(dreamed), quality=85))
         else:
             x = self._live_tensor(rgb)
             self._live_note_size(tuple(x.shape[-2:]))
-            acts = activations_for_tensor(self.model, x, self.layer, precision=self.live_options["precision"])
+            acts, logits, content["precision"] = self._live_maps(x, want_logits=bool(getattr(self, "predictions", None)))
             payload, shape = protocol.encode_grid(acts)
             content.update(shape)
             buffers.append(payload)
@@ -204,25 +217,65 @@ class LiveFeature(FeatureHost):
             content["frame_included"] = True
             buffers.append(protocol.encode_jpeg(Image.fromarray(rgb), quality=85))
         self._live_figures.record(kernel_ms, latency)
+        self._live_last_run = {"precision": content.get("precision"), "side": int(rgb.shape[0])}  # benchmarks read it
         content["kernel_ms"] = round(kernel_ms, 2)
         content["stats"] = self._live_figures.snapshot()
         self.send(content, buffers=buffers)
         if x is not None:
             for listener in list(self._frame_listeners):  # after the answer, which must not wait behind them
-                listener(x, frame_id >= 0)
+                listener(x, frame_id >= 0, logits)
         return result
 
+    def _live_maps(self, x: torch.Tensor, want_logits: bool) -> tuple[np.ndarray, torch.Tensor | None, str]:
+        """The layer's maps ``(C, H, W)`` for the frame ``x``, its class scores ``(1, K)`` when
+        ``want_logits`` (one forward pass gives both), and the precision used, as the HUD shows it:
+        ``"int8"``, or a float precision with the int8 copy's state when int8 was wanted."""
+        option = self.live_options["precision"]
+        device = model_device(self.model)
+        chosen = maps_precision(option, device)
+        shown = chosen
+        if chosen == "int8":
+            info = self._check_layer(self.layer)
+            if info.layout != "nchw" or info.calls != 1:  # the copy ends at the module's one (N, C, H, W) output
+                front, state = None, f"unavailable: a {info.layout} layer run {info.calls} time(s)"
+            else:
+                front, state = self._live_int8.get(self.layer, want_logits)
+            if front is not None:
+                try:
+                    maps, logits = front(x)
+                    return maps[0].contiguous().numpy(), logits, "int8"
+                except Exception as err:  # e.g. a frame side the copy's kernels refuse: float from now on
+                    state = "unavailable: " + self._live_int8.refuse(self.layer, want_logits, err)
+            chosen = float_precision(option, device)
+            shown = f"{chosen} (int8 {state})"
+        names = [self.layer, ""] if want_logits else [self.layer]
+        outputs = layer_outputs(self.model, x, names, precision=chosen)
+        logits = None
+        if want_logits:
+            try:
+                logits = class_scores(outputs[""], maps=False)
+            except ValueError:
+                pass
+        return outputs[self.layer][0].float().cpu().numpy(), logits, shown
+
+    def _live_calibration(self) -> list[torch.Tensor]:
+        """The bundled sample photos as the model sees live frames: int8 calibration pictures."""
+        from ...data.samples import samples
+
+        return [self._live_tensor(np.asarray(self._live_crop(Image.open(path).convert("RGB"))))
+                for path in samples().values()]
+
     def _live_next_side(self, rgb: np.ndarray, kernel_ms: float, fed: bool) -> int:
-        """The side the browser should send its next frames at: the fixed ``live_options["size"]``, the
-        model's input size in dream mode, else the adaptive side (``adaptive_size.py``)."""
+        """The side the browser should send its next frames at: the fixed ``live_options["size"]``, else
+        the adaptive side of the mode (``adaptive_size.py``): maps aim at ``BUDGET_MS`` per frame, dreams
+        (starting from the model's input size) at :data:`DREAM_BUDGET_MS`."""
         fixed = self.live_options["size"]
         if fixed != "auto":
             return int(fixed)
-        if self.live_mode == "dream":
-            return self.input_size
+        adaptive = self._live_dream_side if self.live_mode == "dream" else self._live_side
         if fed or rgb.shape[0] != rgb.shape[1]:
-            return self._live_side.side
-        return self._live_side.record(rgb.shape[0], kernel_ms)
+            return adaptive.side
+        return adaptive.record(rgb.shape[0], kernel_ms)
 
     def _live_crop(self, pil: Image.Image) -> Image.Image:
         size = self._preprocess.size if isinstance(self._preprocess, Preprocess) else 224
@@ -250,7 +303,8 @@ class LiveFeature(FeatureHost):
 
     def _live_dreamer_for(self) -> FrameDreamer:
         opts = self.live_options
-        wanted = (self.layer, opts["dream_steps"], opts["dream_lr"], opts["carry"], opts["precision"])
+        precision = float_precision(opts["precision"], model_device(self.model))  # gradients: never int8
+        wanted = (self.layer, opts["dream_steps"], opts["dream_lr"], opts["carry"], precision)
         if self._live_dreamer is None or self._live_dreamer_key != wanted:
             self._live_dreamer = FrameDreamer(self.model, self.layer, steps=int(wanted[1]), lr=float(wanted[2]),
                                          carry=float(wanted[3]), preprocess=self._preprocess, precision=wanted[4])
