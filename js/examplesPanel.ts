@@ -48,11 +48,17 @@ export function examplesPanel(ctx: Context): Panel {
     whole.hidden = false;
   }
 
+  // What the strip shows now: a `selected` echo from the kernel for the same unit must not
+  // rebuild the tiles under the pointer (that would close an open hover picture).
+  let shown: { data: Partial<UnitExamples>; same: boolean } | null = null;
+
   function show(): void {
     const data: Partial<UnitExamples> = model.get("unit_examples") ?? {};
     const sel = model.get("selected");
     const list = data.examples ?? [];
     const same = sel.length === 2 && data.layer === sel[0] && data.channel === sel[1];
+    if (shown && shown.data === data && shown.same === same) return;
+    shown = { data, same };
     el.hidden = !same || !list.length;
     whole.hidden = true;
     if (el.hidden) {
