@@ -14,6 +14,7 @@ from .explorer_page import shown_explorer, unit
 pytestmark = pytest.mark.e2e
 
 SHOW_MS = 15_000  # one selection round trip on a loaded machine
+JOB_MS = 120_000  # a default maximization of the tiny planted net, on a loaded machine
 
 CELLS = [
     "from pathlib import Path\n"
@@ -61,6 +62,11 @@ def test_hover_shows_the_whole_picture_with_the_box(nb):
     unit(page, 2).click()  # the vertical-edge unit
     tiles = page.get_by_test_id("dataset-examples").get_by_test_id("unit-example")
     expect(page.get_by_test_id("dataset-examples-caption")).to_contain_text("edges #2", timeout=SHOW_MS)
+    # The click also starts the unit's maximization, whose streamed pictures can move the page;
+    # hover once it has finished, as a user pointing at a still page.
+    picture = page.get_by_test_id("maximize-image")
+    expect(picture).to_have_attribute("data-unit", "edges:2", timeout=JOB_MS)
+    expect(picture).to_have_attribute("data-status", "done", timeout=JOB_MS)
     whole = page.get_by_test_id("example-whole")
     expect(whole).to_be_hidden()
     tiles.nth(1).hover()
