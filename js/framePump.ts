@@ -82,8 +82,8 @@ export class FramePump<P = unknown> {
     this.maxWindow = Math.max(1, options.maxWindow ?? 4);
     this.timeoutMs = options.timeoutMs ?? 3000;
     this.latencyCapMs = options.latencyCapMs ?? 500;
-    this.growBelow = options.growBelow ?? 0.5;
-    this.shrinkAbove = options.shrinkAbove ?? 1.5;
+    this.growBelow = options.growBelow ?? 0.25;
+    this.shrinkAbove = options.shrinkAbove ?? 1.0;
     this.baseSamples = options.baseSamples ?? 10;
   }
 
