@@ -10,7 +10,7 @@ machine is shared)::
 Each unit is visualized by Lucent's ``render_vis`` with its defaults (512
 steps, 128 px Fourier parameter upsampled to 224 px), by cnnwidget's
 ``param="soft"`` (the default), ``param="fft"`` and ``param="maco"`` (all at
-``--steps``, default 192, the widget's default). Every final picture is judged as the saved 8-bit picture by
+``--steps``, default 176, the widget's default). Every final picture is judged as the saved 8-bit picture by
 benchmarks/judge.py: the robust objective (the unit's mean activation over 32
 fixed random views) and four naturalness figures (clipped-pixel share,
 spectral slope, high-frequency share, mean saturation), and the stricter
@@ -93,7 +93,7 @@ def run_ours(model, unit: str, param: str, steps: int, seed: int) -> torch.Tenso
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=192, help="cnnwidget's steps (default 192, the widget's)")
+    parser.add_argument("--steps", type=int, default=176, help="cnnwidget's steps (default 176, the widget's)")
     parser.add_argument("--lucent-steps", type=int, default=512)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--units", nargs="+", default=None, help="model=unit pairs, e.g. resnet18=layer3.1.conv2:5")

@@ -17,7 +17,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("layer", metavar="LAYER", help="the layer, e.g. layer3.1")
     p.add_argument("--units", default="0:16", help="START:STOP[:STEP] or a list 3,5,9 (default 0:16)")
     p.add_argument("--columns", type=positive, default=None, help="grid columns (default: a square grid)")
-    add_picture_run(p, steps=192, size=128)
+    add_picture_run(p, steps=176, size=128)
     add_param(p)
     p.set_defaults(run=run)
     return p

@@ -15,7 +15,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     add_model(p)
     p.add_argument("objective", metavar="LAYER:CH",
                    help="'layer3.1:5' (channel), 'layer3.1:5@7,7' (neuron), 'layer3.1' (whole layer), '-layer3.1:5'")
-    add_picture_run(p, steps=192, size=224)
+    add_picture_run(p, steps=176, size=224)
     p.add_argument("--batch", type=positive, default=1, help="several pictures, saved as one grid")
     add_param(p)
     p.add_argument("--image", default=None, help="start from this picture instead of noise")

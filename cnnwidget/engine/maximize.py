@@ -99,7 +99,7 @@ class Maximizer:
         objective: an :class:`~cnnwidget.engine.objectives.Objective`, a shorthand
             string such as ``"layer3.1:5"``, or a list of them: one picture per
             objective, optimized together as one batch.
-        steps: number of optimization steps (192: what the default ``"soft"`` needs to reach
+        steps: number of optimization steps (176: what the default ``"soft"`` needs to reach
             Lucent's 512-step objective, see benchmarks/RESULTS.md, bench_natural).
         size: side of the picture in pixels; the model always sees ``size`` px.
         batch: pictures per objective (ignored for a list of objectives).
@@ -156,7 +156,7 @@ class Maximizer:
         model: nn.Module,
         objective,
         *,
-        steps: int = 192,
+        steps: int = 176,
         size: int = 224,
         batch: int = 1,
         image=None,

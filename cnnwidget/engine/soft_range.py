@@ -15,10 +15,10 @@ value range instead: a penalty on the pre-sigmoid values beyond
 ``+-`` :data:`SOFT_LIMIT` (the logit of 0.95), zero inside it and quadratic
 outside, is subtracted from the objective. Pixels settle where the sigmoid
 still has slope, so the optimizer keeps a gradient on every pixel; in the
-benchmarks no pixel is clipped and the robust objective is 1.01-1.08x Lucent's
+benchmarks no pixel is clipped and the robust objective is 1.00-1.08x Lucent's
 512-step one (``"fft"`` reaches 1.06-1.22x by clipping 39-92 % of pixels). Two
 more changes give the picture a natural photo's spectral fall-off (power
-slope near -2.5): a coarser parameter (:data:`SOFT_PARAM_SCALE` of the
+slope near -2.5; -2.20 to -2.53 at 176 steps): a coarser parameter (:data:`SOFT_PARAM_SCALE` of the
 picture's side, upsampled) and a steeper frequency scaling
 (:data:`SOFT_DECAY_POWER`). Figures: benchmarks/RESULTS.md, bench_natural.
 """
@@ -35,8 +35,8 @@ SOFT_LIMIT = math.log(0.95 / 0.05)
 SOFT_WEIGHT = 10.0
 """Weight of the range penalty against the objective."""
 
-SOFT_DECAY_POWER = 1.5
-"""The ``"soft"`` recipe's Fourier scaling ``1/f**1.5`` (``"fft"`` uses 1.25)."""
+SOFT_DECAY_POWER = 1.6
+"""The ``"soft"`` recipe's Fourier scaling ``1/f**1.6`` (``"fft"`` uses 1.25)."""
 
 SOFT_PARAM_SCALE = 72 / 224
 """Side of the ``"soft"`` recipe's optimized parameter relative to the picture (``"fft"``: 128/224; 72/224 keeps the

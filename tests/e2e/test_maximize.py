@@ -305,7 +305,7 @@ def test_maco_with_its_mask_chosen_in_the_options(nb):
     assert int(m[2]) == 255 and int(m[1]) < 128, "opaque where the unit looked, see-through elsewhere"
     assert picture(page).evaluate(PICTURE_SHA_JS, [3])["sha"] == m[3], "the browser shows another mask than the kernel made"
     page.get_by_test_id("opt-mask").uncheck()
-    page.get_by_test_id("opt-param").select_option("fft")
+    page.get_by_test_id("opt-param").select_option("soft")  # back to the default
 
 
 def test_readme_sequence(nb):

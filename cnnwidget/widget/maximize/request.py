@@ -29,7 +29,7 @@ STREAM_UPDATES = 16
 """... and, whatever the speed, at least this many times over a run."""
 
 MAXIMIZE_OPTIONS = OptionSet("maximize", (
-    Option("steps", "int", 192, "steps", low=1, high=4096),
+    Option("steps", "int", 176, "steps", low=1, high=4096),
     Option("size", "int", 160, "size px", low=32, high=512, step=16),
     Option("param", "choice", "soft", "image",
            choices={"soft": "Fourier, soft range", "fft": "Fourier + decorrelated",
