@@ -15,6 +15,7 @@ from cnnwidget.engine.int8_front import map_agreement
 from cnnwidget.engine.precision import resolve_precision
 from cnnwidget.widget.live.live_precision import maps_precision
 from cnnwidget.widget.live.worker import default_threads
+from tests.engine.test_int8_front import Branchy  # control flow on a value: FX cannot trace it
 from tests.model_state import assert_same_state, model_state
 
 
@@ -225,15 +226,6 @@ def test_live_maps_switch_to_the_int8_copy_once_built_and_match_float32(explorer
 
 
 def test_a_model_without_an_int8_copy_stays_in_floating_point_and_says_why(photo):
-    class Branchy(torch.nn.Module):  # control flow on a value: FX cannot trace it
-        def __init__(self):
-            super().__init__()
-            self.conv = torch.nn.Conv2d(3, 4, 3)
-
-        def forward(self, x):
-            y = self.conv(x)
-            return y if y.sum() > 0 else -y
-
     ex = CNNExplorer(Branchy(), image=photo, layer="conv", auto_maximize=False, live_options={"precision": "int8"})
     ex.sent = []
     ex.send = lambda content, buffers=None: ex.sent.append((content, buffers))
