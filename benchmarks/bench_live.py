@@ -21,7 +21,8 @@ A B B A, each --seconds long after a warm-up), and prints one table: lever, sett
 latency, the kernel's time per frame, and in every row the CPU capability, the precision the
 frames ran in and their side. The levers (see LEVERS): precision float32 vs int8, input size
 224 px vs adaptive, 1 vs 2 torch threads on the live thread, class scores every frame off vs on,
-and for live DeepDream the side (224 px vs adaptive) and steps per frame.
+camera frames from the playing video vs straight from the camera track, the frame handler waiting
+for its answer vs the kernel's idle held until the answer, and for live DeepDream the side (224 px vs adaptive) and steps per frame.
 
       .venv/bin/python benchmarks/bench_live.py --levers --avx2 --seconds 8 [--rtt-ms 50] [--record]
 """
@@ -65,6 +66,14 @@ def cpu(run: dict) -> str:
             f"; total {total:.1f} ms, so at most {2000 / max(total, 1e-6):.1f} fps on two idle cores")
 
 
+def parts_text(run: dict) -> str:
+    parts = run.get("latency_parts_ms")
+    if not parts:
+        return "not measured"
+    names = {"wait": "camera to send", "trip": "network and queues", "kernel": "kernel", "draw": "draw and paint"}
+    return ", ".join(f"{names[k]} {v:g}" for k, v in parts.items())
+
+
 def side_text(kernel: dict) -> str:
     """The frame side of a run: the fixed live_options size, or the adaptive side at the end."""
     fixed = kernel.get("size_option")
@@ -94,6 +103,8 @@ def report(r: dict, command: str, where: str) -> str:
         f"precision {r['dream_kernel'].get('precision')}, {d['seconds']} s: **{d['fps']} fps** "
         f"({ok(d['fps'] >= GOALS['dream_fps'])} >= 5), p50 latency {d['latency_p50_ms']} ms; "
         f"kernel time per frame p50 {r['dream_kernel'].get('kernel_ms_p50')} ms",
+        f"- Where the live-maps latency goes (p50 of each part, ms): {parts_text(m)}; of the network and "
+        f"queues, waiting in the kernel behind the frame before: p50 {r['maps_kernel'].get('queue_ms_p50')} ms",
         f"- CPU time per live-maps frame: {cpu(m)}",
         f"- CPU time per live-dream frame: {cpu(d)}",
         "",
@@ -104,6 +115,8 @@ def report(r: dict, command: str, where: str) -> str:
 # (lever, mode, [(setting, live_options, kernel code run before the setting)]); options not named stay 'auto'.
 NO_PREDICTIONS = "ex._bench_rows = ex._bench_rows if hasattr(ex, '_bench_rows') else ex.predictions\nex.predictions = []"
 PREDICTIONS = "ex.predictions = getattr(ex, '_bench_rows', ex.predictions) or ex.predictions"
+HANDLER_WAITS = "import cnnwidget.widget.live.feature as _live\n_live.HOLD_IDLE = False"
+IDLE_HELD = "import cnnwidget.widget.live.feature as _live\n_live.HOLD_IDLE = True"
 LEVERS = [
     ("precision", "maps", [("float32", {"precision": "float32", "size": 224}, ""),
                            ("int8", {"precision": "int8", "size": 224}, "")]),
@@ -111,6 +124,8 @@ LEVERS = [
     # at a fixed side: with the adaptive side on, each setting would settle at a side of its own
     ("live torch threads", "maps", [("2", {"threads": 2, "size": 224}, ""), ("1", {"threads": 1, "size": 224}, "")]),
     ("class scores every frame", "maps", [("off", {"size": 224}, NO_PREDICTIONS), ("on", {"size": 224}, PREDICTIONS)]),
+    ("frame capture", "maps", [("playing video", {"capture": "video"}, ""), ("camera track", {"capture": "auto"}, "")]),
+    ("frame handler", "maps", [("waits for the answer", {}, HANDLER_WAITS), ("idle held until the answer", {}, IDLE_HELD)]),
     ("dream side", "dream", [("224 px fixed", {"size": 224}, ""), ("adaptive", {"size": "auto"}, "")]),
     ("dream steps per frame", "dream", [("2", {"dream_steps": 2, "size": 160}, ""), ("1", {"dream_steps": 1, "size": 160}, "")]),
 ]
@@ -135,7 +150,7 @@ def run_levers(seconds: float, warmup: float, threads: int | None, rtt_ms: float
                 mode = lever_mode
             figures: dict[str, list[dict]] = {name: [] for name, _, _ in settings}
             for name, options, code in [*settings, *settings[::-1]]:  # A B B A
-                s.kernel_exec(f"{code}\nex.live_options = {{**ex.live_options, 'precision': 'auto', 'size': 'auto', "
+                s.kernel_exec(f"{code}\nex.live_options = {{**ex.live_options, 'precision': 'auto', 'size': 'auto', 'capture': 'auto', "
                               f"'threads': 'auto', 'dream_steps': 2, **{options!r}}}\n"
                               "ex._live_int8.wait()\n")
                 s.page.wait_for_timeout(warmup * 1000)
@@ -147,7 +162,9 @@ def run_levers(seconds: float, warmup: float, threads: int | None, rtt_ms: float
                 k = runs[-1]["kernel"]
                 lat = [r["latency_p50_ms"] for r in runs if r["latency_p50_ms"] is not None]
                 kms = [r["kernel"].get("kernel_ms_p50") for r in runs if r["kernel"].get("kernel_ms_p50") is not None]
+                parts = [r["latency_parts_ms"] for r in runs if r.get("latency_parts_ms")]
                 rows.append({"lever": lever, "mode": lever_mode, "setting": name,
+                             "parts": {k: round(sum(p[k] for p in parts) / len(parts), 1) for k in parts[0]} if parts else None,
                              "fps": round(sum(r["fps"] for r in runs) / len(runs), 1),
                              "latency_p50_ms": round(sum(lat) / len(lat), 1) if lat else None,
                              "kernel_ms_p50": round(sum(kms) / len(kms), 1) if kms else None,
@@ -162,10 +179,12 @@ def levers_report(rows: list[dict], command: str, where: str) -> str:
              f"- Machine: {where}", f"- Command: `{command}`",
              "- Settings alternated A B B A in one JupyterLab + Chromium session (fake camera at 30 fps, browser and "
              "kernel on the same cores); figures are the mean of the two runs of each setting. Other options: 'auto'.",
-             "", "| lever | setting | mode | fps | p50 latency ms | kernel ms p50 | CPU capability | precision | side px | threads | RTT ms |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+             "- Latency parts (p50, ms, js/liveHud.ts): camera to send / network and queues / kernel / draw and paint.",
+             "", "| lever | setting | mode | fps | p50 latency ms | latency parts ms | kernel ms p50 | CPU capability | precision | side px | threads | RTT ms |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
-        lines.append(f"| {r['lever']} | {r['setting']} | {r['mode']} | {r['fps']} | {r['latency_p50_ms']} | "
+        parts = " / ".join(f"{v:g}" for v in r["parts"].values()) if r.get("parts") else "–"
+        lines.append(f"| {r['lever']} | {r['setting']} | {r['mode']} | {r['fps']} | {r['latency_p50_ms']} | {parts} | "
                      f"{r['kernel_ms_p50']} | {r['capability']} | {r['precision']} | {r['side']} | {r['threads']} | {r['rtt_ms']:g} |")
     return "\n".join(lines) + "\n"
 

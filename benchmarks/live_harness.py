@@ -36,7 +36,8 @@ BROWSER_ARGS = [f"--use-fake-device-for-media-stream=fps={CAMERA_FPS}" if a == "
 HUD_JS = """() => {
   const d = document.querySelector('[data-testid=live-stats]').dataset;
   return { now: performance.now(), frames: +d.frames, fps: +d.fps, latency: d.latencyMs === '' ? null : +d.latencyMs,
-           heap: performance.memory ? performance.memory.usedJSHeapSize : null };
+           heap: performance.memory ? performance.memory.usedJSHeapSize : null,
+           parts: d.waitMs === undefined ? null : { wait: +d.waitMs, trip: +d.tripMs, kernel: +d.kernelMs, draw: +d.drawMs } };
 }"""
 
 
@@ -59,7 +60,8 @@ def _process_kind(p) -> str | None:
 
 
 def cpu_seconds() -> dict[str, float]:
-    """CPU seconds (user + system) used so far by this process's descendants, by kind.
+    """CPU seconds (user + system) used so far by this process's descendants, by kind, and by
+    this process itself (the delaying proxy's thread runs in it).
 
     Differences over a measurement, divided by the frames drawn, give each part's CPU cost
     per frame; unlike wall-clock figures they hardly depend on what else loads the machine.
@@ -75,6 +77,8 @@ def cpu_seconds() -> dict[str, float]:
             except psutil.Error:
                 continue
             out[kind] = out.get(kind, 0.0) + t.user + t.system
+    own = psutil.Process().cpu_times()
+    out["harness (delay proxy, Playwright client)"] = own.user + own.system
     return out
 
 
@@ -169,7 +173,8 @@ class LiveSession:
         """Frames per second and latency over ``seconds``, read from the HUD every ``sample_s``.
 
         fps is (frames drawn) / (page clock elapsed); the latency p50 is the median of the HUD's
-        rolling p50 (last 60 frames) sampled each second; ``cpu_ms_per_frame`` is the CPU time
+        rolling p50 (last 60 frames) sampled each second, and ``latency_parts_ms`` the same for each
+        part of it (camera to send, network and queues, kernel, draw: js/liveHud.ts); ``cpu_ms_per_frame`` is the CPU time
         each part (kernel, Jupyter server, Chromium's processes) spent per frame drawn.
         """
         cpu0 = cpu_seconds()
@@ -189,11 +194,14 @@ class LiveSession:
             cpu1 = cpu_seconds()
         latencies = sorted(s["latency"] for s in samples[1:] if s["latency"] is not None)
         frames = last["frames"] - first["frames"]
+        parts = [s["parts"] for s in samples[1:] if s.get("parts")]
+        parts_p50 = {k: sorted(p[k] for p in parts)[len(parts) // 2] for k in parts[0]} if parts else None
         return {
             "seconds": round((last["now"] - first["now"]) / 1000, 2),
             "frames": frames,
             "fps": round(frames / ((last["now"] - first["now"]) / 1000), 2),
             "latency_p50_ms": latencies[len(latencies) // 2] if latencies else None,
+            "latency_parts_ms": parts_p50,
             "cpu_ms_per_frame": {k: round((cpu1[k] - cpu0.get(k, 0.0)) * 1000 / max(frames, 1), 1)
                                  for k in sorted(cpu1, key=lambda k: cpu0.get(k, 0.0) - cpu1[k])},
             "samples": samples,

@@ -1,7 +1,9 @@
 // Live webcam (data-testid="live-panel"): Start/Stop the camera, choose live maps or live
 // DeepDream (`live_mode`), freeze a frame as the input image, and see the result on the video
-// (data-testid="live-view"): the selected unit's map laid over it, or the dreamed frame. Each
-// frame's centre square, at the model's input size, goes to the kernel as a `frame` message
+// (data-testid="live-view"): the selected unit's map laid over it, or the dreamed frame. Camera
+// frames are taken from the track as they are captured where the browser can (TrackFrames,
+// data-grab="track"; live_options capture="video" or another browser: from the playing video,
+// data-grab="video"). Each frame's centre square, at the model's input size, goes to the kernel as a `frame` message
 // with RGBA bytes; a few frames may be in flight (framePump.ts: a window that adapts to the
 // measured round trip, answers drawn in order, stale ones dropped). In maps mode the activation
 // grid is redrawn from each answer (ctx.showLiveGrid) without touching the `grid` trait.
@@ -11,12 +13,12 @@
 import { lut } from "./colormap";
 import { Disposer, fmt, h, listen, setOptions } from "./dom";
 import { FramePump, type Answer, type Flight } from "./framePump";
-import { LiveMeter, liveHud } from "./liveHud";
+import { LiveMeter, liveHud, type LatencyParts } from "./liveHud";
 import { liveOptions } from "./liveOptions";
 import { paintTile } from "./paint";
 import { asBytes, decodeGrid, FRAME, FREEZE, LIVE_RESULT, LIVE_STOP, MAX_FRAME_SIDE, MIN_FRAME_SIDE, type Grid } from "./protocol";
 import type { Context, Panel } from "./types";
-import { CameraError, FrameGrabber, openCamera, stopStream } from "./webcam";
+import { CameraError, FrameGrabber, hasTrackFrames, openCamera, stopStream, TrackFrames } from "./webcam";
 
 /** Give up on a frame's answer after this long and send the next one. */
 const ANSWER_TIMEOUT_MS = 3000;
@@ -73,6 +75,7 @@ export function livePanel(ctx: Context): Panel {
   let state: State = "off";
   let stream: MediaStream | null = null;
   let grabber: FrameGrabber | null = null;
+  let frames: TrackFrames | null = null; // camera frames straight from the track, when the browser can
   let latestFrame = 0, latestAt = 0, sentFrame = -1;
   let lastLatency: number | undefined;
   let lastGrid: Grid | null = null;
@@ -122,7 +125,7 @@ export function livePanel(ctx: Context): Panel {
     sentFrame = -1;
     lastLatency = undefined;
     setState(document.visibilityState === "hidden" ? "paused" : "live");
-    watchFrames(mine);
+    takeFrames(mine);
     send();
   }
 
@@ -133,6 +136,9 @@ export function livePanel(ctx: Context): Panel {
     }
     session++;
     window.clearTimeout(waitTimer);
+    frames?.close();
+    frames = null;
+    delete view.dataset.grab;
     stopStream(stream);
     const wasStreaming = state !== "off";
     setState(why ? "error" : "ended");
@@ -170,12 +176,34 @@ export function livePanel(ctx: Context): Panel {
 
   // ----- frames out ----------------------------------------------------------------------------
 
+  /** Where camera frames come from: the track as they are captured, where the browser can and
+   * live_options capture is not "video", else the playing video. Called at start and when the option changes. */
+  function takeFrames(mine: number): void {
+    const track = stream?.getVideoTracks()[0];
+    const wanted = track && hasTrackFrames() && model.get("live_options")?.capture !== "video" ? "track" : "video";
+    if (view.dataset.grab === wanted && (wanted === "video" || frames)) return;
+    frames?.close();
+    frames = null;
+    latestFrame = 0;
+    sentFrame = -1;
+    view.dataset.grab = wanted;
+    if (wanted === "track") {
+      const source: TrackFrames = new TrackFrames(track!, (at) => {
+        if (mine !== session || frames !== source) return;
+        latestFrame = source.count;
+        latestAt = at;
+        send();
+      });
+      frames = source;
+    } else watchFrames(mine);
+  }
+
   /** Count camera frames as the video presents them; each new one may be sent at once. */
   function watchFrames(mine: number): void {
     const v = video as HTMLVideoElement & { requestVideoFrameCallback?: (cb: (now: number, meta: any) => void) => number };
     if (!v.requestVideoFrameCallback) return; // then every send() takes the current picture
     const onFrame = (now: number, meta: { presentationTime?: number; presentedFrames?: number }) => {
-      if (mine !== session) return;
+      if (mine !== session || frames) return; // the track took over
       latestFrame = meta.presentedFrames ?? latestFrame + 1;
       const at = meta.presentationTime ?? now;
       latestAt = at <= performance.now() ? at : performance.now();
@@ -191,26 +219,39 @@ export function livePanel(ctx: Context): Panel {
     if (state !== "live" || !grabber) return;
     const now = performance.now();
     const hasRvfc = "requestVideoFrameCallback" in video;
-    if (hasRvfc && latestFrame === sentFrame) {
-      waitTimer = window.setTimeout(() => { sentFrame = -1; send(); }, FRAME_WAIT_MS);
+    if ((frames || hasRvfc) && latestFrame === sentFrame) {
+      // From the video: no new frame for a while (a hidden video may stop presenting them), send
+      // the picture anyway. From the track: nothing to send until the camera delivers.
+      waitTimer = window.setTimeout(() => { if (!frames) sentFrame = -1; send(); }, FRAME_WAIT_MS);
       return;
     }
     if (!pump.ready(now)) {
       waitTimer = window.setTimeout(send, pump.waitLeft(now) + 1); // an answer may be lost
       return;
     }
-    const pixels = grabber.grab(video);
+    const pixels = frames ? grabTrackFrame(frames, grabber) : grabber.grab(video);
     if (!pixels) {
       waitTimer = window.setTimeout(send, FRAME_WAIT_MS);
       return;
     }
     sentFrame = latestFrame;
-    const t = hasRvfc && latestAt > 0 && now - latestAt < 1000 ? latestAt : now;
+    const t = frames ? latestAt : hasRvfc && latestAt > 0 && now - latestAt < 1000 ? latestAt : now;
     const flight = pump.send(now, t, model.get("live_mode"));
     const content: Record<string, unknown> = { type: FRAME, id: flight.id, width: pixels.width, height: pixels.height, t };
     if (lastLatency !== undefined) content.latency_ms = Math.round(lastLatency * 10) / 10;
     if (!trySend(content, [pixels.data.buffer as ArrayBuffer])) return end("The kernel cannot be reached: camera stopped");
     waitTimer = window.setTimeout(send, ANSWER_TIMEOUT_MS + 1);
+  }
+
+  /** The newest camera frame from the track, grabbed and closed (null when none is new). */
+  function grabTrackFrame(source: TrackFrames, into: FrameGrabber): ImageData | null {
+    const frame = source.take();
+    if (!frame) return null;
+    try {
+      return into.grabFrame(frame);
+    } finally {
+      frame.close();
+    }
   }
 
   // ----- results in ----------------------------------------------------------------------------
@@ -310,13 +351,20 @@ export function livePanel(ctx: Context): Panel {
       if (mine !== session) return;
       const now = performance.now();
       lastLatency = now - flight.t;
-      meter.record(now, lastLatency);
+      meter.record(now, lastLatency, latencyParts(flight, now));
       hud.show(meter, now, state);
       hud.el.dataset.window = String(pump.window); // frames allowed in flight now
       hud.el.dataset.rttMs = (flight.rttMs ?? 0).toFixed(1); // this frame's send-to-answer time
     }));
     if (next) draw(next, mine);
     else send();
+  }
+
+  /** Where the latency of `flight`, painted at `now`, went (see LatencyParts). */
+  function latencyParts(flight: Flight, now: number): LatencyParts {
+    const rtt = flight.rttMs ?? 0;
+    const kernel = Math.min(flight.kernelMs ?? 0, rtt);
+    return { wait: flight.sentAt - flight.t, trip: rtt - kernel, kernel, draw: now - flight.sentAt - rtt };
   }
 
   function drawOverlay(): void {
@@ -411,6 +459,7 @@ export function livePanel(ctx: Context): Panel {
     session++;
     window.clearTimeout(waitTimer);
     if (state === "starting" || state === "live" || state === "paused") trySend({ type: LIVE_STOP });
+    frames?.close();
     stopStream(stream);
     if (cropsUrl) URL.revokeObjectURL(cropsUrl);
     if (fedUrl) URL.revokeObjectURL(fedUrl);
@@ -429,6 +478,7 @@ export function livePanel(ctx: Context): Panel {
     el,
     update(changed) {
       options.update(changed);
+      if (changed.has("live_options") && stream && (state === "live" || state === "paused")) takeFrames(session);
       if (changed.has("live_mode")) mode.value = model.get("live_mode");
       if (["selected", "colormap", "normalization"].some((t) => changed.has(t)) && lastGrid) drawOverlay();
       if (["top_crops", "top_crops_meta", "selected"].some((t) => changed.has(t))) showCrops();

@@ -1,6 +1,7 @@
 // The camera: ask for it (getUserMedia), turn its failures into messages that say what to do,
-// stop every track (the camera light goes off), and grab the centre square of a frame at the
-// model's input size as RGBA bytes.
+// stop every track (the camera light goes off), receive its frames as they are captured
+// (TrackFrames, where the browser has MediaStreamTrackProcessor), and grab the centre square of a
+// frame at the model's input size as RGBA bytes.
 
 /** A video-only stream from the user's camera; rejects with a `CameraError` whose text names the fix. */
 export async function openCamera(): Promise<MediaStream> {
@@ -74,10 +75,87 @@ export class FrameGrabber {
 
   /** The centre square of `video`'s current frame, scaled to `size`; null before the first frame. */
   grab(video: HTMLVideoElement): ImageData | null {
-    const { videoWidth: w, videoHeight: h } = video;
+    return this.grabFrom(video, video.videoWidth, video.videoHeight);
+  }
+
+  /** The centre square of a camera frame (`VideoFrame`), scaled to `size`. */
+  grabFrame(frame: VideoFrame): ImageData | null {
+    return this.grabFrom(frame, frame.displayWidth, frame.displayHeight);
+  }
+
+  private grabFrom(source: CanvasImageSource, w: number, h: number): ImageData | null {
     if (!w || !h) return null;
     const [x, y, side] = centreSquare(w, h);
-    this.g.drawImage(video, x, y, side, side, 0, 0, this.size, this.size);
+    this.g.drawImage(source, x, y, side, side, 0, 0, this.size, this.size);
     return this.g.getImageData(0, 0, this.size, this.size);
+  }
+}
+
+/** The part of Chromium's MediaStreamTrackProcessor used here (not in TypeScript's DOM types). */
+interface TrackProcessor {
+  readable: ReadableStream<VideoFrame>;
+}
+type TrackProcessorClass = new (init: { track: MediaStreamTrack; maxBufferSize?: number }) => TrackProcessor;
+
+/** Whether this browser hands out camera frames as they are captured (Chromium, Safari 18 in workers only). */
+export function hasTrackFrames(): boolean {
+  return typeof (globalThis as { MediaStreamTrackProcessor?: unknown }).MediaStreamTrackProcessor === "function";
+}
+
+/**
+ * The camera's frames as they are captured, read from the track itself rather than from a
+ * playing `<video>` (whose frames reach the page only at its next rendering step, ~one display
+ * frame later). Only the newest frame is held; an older one is closed when a newer one comes, so
+ * the camera's frame pool never runs dry. `onFrame(at)` is called for each, with its arrival time
+ * (performance.now()).
+ */
+export class TrackFrames {
+  /** Frames received so far. */
+  count = 0;
+  /** performance.now() when the newest frame arrived. */
+  at = 0;
+  private latest: VideoFrame | null = null;
+  private reader: ReadableStreamDefaultReader<VideoFrame>;
+  private closed = false;
+
+  constructor(track: MediaStreamTrack, private onFrame: (at: number) => void) {
+    const Processor = (globalThis as unknown as { MediaStreamTrackProcessor: TrackProcessorClass }).MediaStreamTrackProcessor;
+    this.reader = new Processor({ track, maxBufferSize: 1 }).readable.getReader();
+    void this.pump();
+  }
+
+  /** The newest frame not yet taken, now the caller's to close; null when none came since the last take. */
+  take(): VideoFrame | null {
+    const frame = this.latest;
+    this.latest = null;
+    return frame;
+  }
+
+  /** Stop reading and close the held frame. */
+  close(): void {
+    this.closed = true;
+    this.latest?.close();
+    this.latest = null;
+    this.reader.cancel().catch(() => undefined);
+  }
+
+  private async pump(): Promise<void> {
+    try {
+      for (;;) {
+        const { value, done } = await this.reader.read();
+        if (done || !value) return;
+        if (this.closed) {
+          value.close();
+          return;
+        }
+        this.latest?.close();
+        this.latest = value;
+        this.at = performance.now();
+        this.count++;
+        this.onFrame(this.at);
+      }
+    } catch {
+      // the track ended or the reader was cancelled: nothing more to read
+    }
   }
 }

@@ -17,6 +17,21 @@ check("meter: fps over the window, median latency, stall gives 0 fps", () => {
   equal([m.frames, m.fps(0), m.latencyP50()], [0, 0, null], "reset");
 });
 
+check("meter: the latency parts are medians over the recent frames, per part", () => {
+  const m = new LiveMeter(2000, 3);
+  equal(m.partsP50(), null, "no parts yet");
+  m.record(0, 100); // a frame without parts (fed from Python) leaves them alone
+  equal(m.partsP50(), null, "still none");
+  m.record(40, 100, { wait: 1, trip: 60, kernel: 30, draw: 9 });
+  m.record(80, 110, { wait: 5, trip: 50, kernel: 40, draw: 15 });
+  m.record(120, 90, { wait: 3, trip: 70, kernel: 10, draw: 7 });
+  equal(m.partsP50(), { wait: 3, trip: 60, kernel: 30, draw: 9 }, "each part's own median");
+  m.record(160, 80, { wait: 0, trip: 40, kernel: 20, draw: 20 });
+  equal(m.partsP50(), { wait: 3, trip: 50, kernel: 20, draw: 15 }, "the oldest frame left the window");
+  m.reset();
+  equal(m.partsP50(), null, "reset");
+});
+
 check("centre square matches the kernel's centre crop", () => {
   equal(centreSquare(640, 480), [80, 0, 480], "landscape");
   equal(centreSquare(480, 640), [0, 80, 480], "portrait");

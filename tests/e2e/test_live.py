@@ -38,6 +38,8 @@ CELLS = [
     "for _ in range(4):\n    ex.feed(rng.integers(0, 256, (240, 320, 3), dtype=np.uint8))  # as from cv2.VideoCapture\n"
     "print(ex.live_stats['frames'])",
     "print(ex.live_options)",
+    "ex.live_options = {**ex.live_options, 'capture': 'video'}",
+    "ex.live_options = {**ex.live_options, 'capture': 'auto'}",
 ]
 
 FRAMES_JS = "() => +document.querySelector('[data-testid=live-stats]').dataset.frames"
@@ -166,6 +168,26 @@ def test_frames_flow_the_grid_follows_the_camera_and_stop_ends_the_track(live):
     assert stats["frames"] >= shown >= first + 5  # the kernel processed every frame drawn
     assert stats["latency_ms_p50"] > 0  # the browser reports its latency with each frame
     expect(page.get_by_test_id("webcam-start")).to_be_enabled()
+
+
+def test_frames_come_from_the_camera_track_or_from_the_video_when_asked(live):
+    """Chromium hands camera frames to the page as they are captured (data-grab="track");
+    live_options capture='video' takes them from the playing video instead, as in browsers
+    without MediaStreamTrackProcessor. Either way frames flow and the HUD tells where the
+    latency goes."""
+    page, view, hud = live.page, live.page.get_by_test_id("live-view"), live.page.get_by_test_id("live-stats")
+    for cell, grab in ((None, "track"), (7, "video")):
+        if cell is not None:
+            live.run_and_read(cell)
+        start(page)
+        expect(view).to_have_attribute("data-grab", grab)
+        n = frames(page)
+        wait_frames(page, n + 5, timeout_ms=FLOW_MS)
+        parts = {k: float(hud.get_attribute(f"data-{k}-ms")) for k in ("wait", "trip", "kernel", "draw")}
+        assert all(v >= 0 for v in parts.values()) and parts["kernel"] > 0, parts
+        assert "kernel" in hud.get_attribute("title")  # the tooltip spells the parts out
+        stop(page)
+    live.run_and_read(8)
 
 
 def test_streaming_does_not_flash_the_kernel_busy_indicator(live):

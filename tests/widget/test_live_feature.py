@@ -62,6 +62,8 @@ def test_a_frame_comes_back_as_the_grid_of_its_activations(explorer, model):
     exact = activations(model, rgb, "layer3")
     assert np.abs(approx - exact).max() <= (exact.max() - exact.min()) / 255 + 1e-4
     assert explorer.live_stats["frames"] == 1 and explorer.live_stats["latency_ms_p50"] == 40.0
+    # how long it waited in the kernel before its turn: a number, and no more than the whole call took
+    assert 0 <= content["queue_ms"] < 5_000 and explorer.live_stats["queue_ms_p50"] == content["queue_ms"]
 
 
 def test_live_maps_in_bfloat16_stay_close_to_float32(explorer, model):
@@ -91,6 +93,7 @@ def test_live_frames_go_in_channels_last(explorer):
         ({"precision": "fp8"}, "precision must be one of"),
         ({"steps": 3}, "unknown live option"),
         ({"threads": 0}, "threads must be a whole number from 1 to 256"),
+        ({"capture": "screen"}, r"capture must be one of \('auto', 'video'\)"),
     ],
 )
 def test_bad_live_options_are_refused_with_the_fix(explorer, options, match):

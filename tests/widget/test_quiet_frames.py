@@ -68,3 +68,32 @@ def test_odd_messages_are_not_frames():
     for message in ({}, {"header": {"msg_type": "comm_msg"}, "content": None},
                     comm_msg("m", "c", "not a dict"), {"header": None}):
         assert not is_live_frame(message)
+
+
+def test_a_held_frame_publishes_its_idle_only_when_its_job_is_done():
+    """idle_after: the frame's handler returns at once; its idle follows the job (its answer),
+    also when the job is dropped; the next frame is handled meanwhile with its own bookkeeping."""
+    from concurrent.futures import Future
+
+    from cnnwidget.widget.live.quiet_frames import idle_after
+
+    kernel = RecordingKernel()
+    quiet_frames("live", kernel=kernel)
+    try:
+        first, second = Future(), Future()
+        for msg_id, job in (("f1", first), ("f2", second)):
+            kernel.parent = comm_msg(msg_id, "live", {"type": protocol.FRAME, "id": 1})
+            kernel._publish_status("busy", "shell")
+            assert idle_after(job, kernel=kernel)  # what the frame handler does
+            kernel._publish_status("idle", "shell")
+        assert kernel.published == []  # both frames still computing: no idle yet
+        second.set_running_or_notify_cancel()
+        second.set_result(None)
+        first.cancel()  # dropped for the newer frame: its idle still goes out
+        kernel.parent = comm_msg("u1", "live", {"type": protocol.UPLOAD})
+        assert not idle_after(Future(), kernel=kernel)  # not a frame: the handler must wait itself
+        kernel.handle(kernel.parent)
+    finally:
+        release("live", kernel=kernel)
+    assert kernel.published == [("idle", "f2"), ("idle", "f1"), ("busy", "u1"), ("idle", "u1")]
+    assert not idle_after(Future(), kernel=kernel)  # released: nothing is held any more

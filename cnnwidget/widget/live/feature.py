@@ -28,7 +28,7 @@ from .stats import LiveStats
 from .worker import LiveWorker, default_threads
 from ..option_checks import check_whole_numbers
 from ..options import Option, OptionSet
-from .quiet_frames import quiet_frames, release
+from .quiet_frames import idle_after, quiet_frames, release
 
 TOP_CROPS_EVERY_S = 0.5
 """The strip of top crops is re-sent at most this often."""
@@ -40,6 +40,16 @@ flight (the browser keeps at most 4 in flight, ``js/livePanel.ts``)."""
 DREAM_BUDGET_MS = 140.0
 """Kernel time per dreamed frame the adaptive side aims at in dream mode: 5 fps and more with room
 for the browser (which decodes and draws a JPEG per dreamed frame)."""
+
+LIVE_CAPTURES = ("auto", "video")
+"""Where the browser takes camera frames from: 'auto' straight from the camera track as they are captured
+where the browser can (Chromium's MediaStreamTrackProcessor), else from the playing video; 'video' always
+from the playing video (its frames reach the page one display frame later)."""
+
+HOLD_IDLE = True
+"""Frame handlers return at once and hold the kernel's idle status until the answer is out
+(``quiet_frames.idle_after``); False: each handler waits for its answer, so frames queue unseen in
+the kernel's socket (``benchmarks/bench_live.py --levers`` switches it to measure the difference)."""
 
 HANDLER_WAIT_S = 1.0
 """How long a frame message's handler waits for the answer to go out (see ``_live_on_frame``)."""
@@ -54,6 +64,7 @@ LIVE_OPTIONS = OptionSet("live", (
     Option("precision", "other", "auto"),
     Option("threads", "other", "auto"),
     Option("size", "other", "auto"),
+    Option("capture", "other", "auto"),
 ), prefix="live_options ")
 """The widget's live options (the ``live_options`` trait), declared once."""
 
@@ -68,7 +79,8 @@ class LiveFeature(FeatureHost):
         "previous dream, 0..<1), top_k (top crops kept), precision ('auto': live maps in int8 on CPUs with "
         "AVX2 or AVX-512 (an int8 copy of the model, built in the background), else bfloat16 where the CPU/GPU "
         "has it natively, else 'float32'; dreams never run in int8; or 'float32' / 'bfloat16' / 'int8'), threads (torch threads of the live "
-        "thread: 'auto' is 1 on machines with up to 4 cores, where the browser needs the others), size (side in "
+        "thread: 'auto' is 1 on machines with up to 4 cores, where the browser needs the others), capture ('auto': frames straight from the camera track where the browser "
+        "can, else from the playing video; 'video': always from the video), size (side in "
         "px of the frames: 'auto' adapts it to the kernel's time per frame, from the model's input "
         "size down to 96 px, aiming at ~25 ms a frame for maps and ~140 ms for dreams; or a fixed side, 16..1024).",
     ).tag(sync=True)
@@ -85,6 +97,8 @@ class LiveFeature(FeatureHost):
             check_whole_numbers(opts, {"threads": (1, 256)}, "live_options ")
         if opts["size"] != "auto":
             check_whole_numbers(opts, {"size": (16, protocol.MAX_FRAME_SIDE)}, "live_options ")
+        if opts["capture"] not in LIVE_CAPTURES:
+            raise ValueError(f"live_options capture must be one of {LIVE_CAPTURES}; got {opts['capture']!r}")
         return opts
 
     @traitlets.observe("live_options")
@@ -173,20 +187,23 @@ class LiveFeature(FeatureHost):
         rgba = np.frombuffer(message.buffers[0], dtype=np.uint8).reshape(c["height"], c["width"], 4)
         latency = c.get("latency_ms")
         rgb = np.ascontiguousarray(rgba[..., :3])
+        arrived = time.perf_counter()
         job = self._live_worker.submit(
             lambda: self._live_process(rgb, frame_id=c["id"], t=c.get("t", 0.0),
-                                  latency=latency if isinstance(latency, (int, float)) else None),
+                                       latency=latency if isinstance(latency, (int, float)) else None, arrived=arrived),
             frame=True,
         )
-        # Return once the answer is sent, so that it leaves before the kernel's "idle" status for
-        # this message. The other order costs ~40 ms a frame: Jupyter's server writes to the browser
-        # without TCP_NODELAY, and a small message just ahead holds the answer back until the
-        # browser acknowledges it (Nagle's algorithm against delayed ACKs). A slow frame
-        # (> HANDLER_WAIT_S) is left to finish on its own: the kernel stays responsive.
-        wait([job], timeout=HANDLER_WAIT_S)
+        # The answer must leave before the kernel's "idle" status for this message (the other order
+        # costs ~40 ms a frame, quiet_frames.py). In an ipykernel the idle waits for the job and the
+        # handler returns at once, so the next frame is read while this one computes; elsewhere the
+        # handler waits for the answer. A slow frame (> HANDLER_WAIT_S) is left to finish on its own.
+        if not (HOLD_IDLE and idle_after(job)):
+            wait([job], timeout=HANDLER_WAIT_S)
 
-    def _live_process(self, rgb: np.ndarray, *, frame_id: int, t: float, latency, echo_frame: bool = False) -> dict:
+    def _live_process(self, rgb: np.ndarray, *, frame_id: int, t: float, latency, echo_frame: bool = False,
+                      arrived: float | None = None) -> dict:
         start = time.perf_counter()
+        queue_ms = (start - arrived) * 1000 if arrived is not None else None
         self._live_last_frame = rgb
         if frame_id >= 0:
             self._live_recent[frame_id] = rgb
@@ -216,9 +233,11 @@ class LiveFeature(FeatureHost):
         if echo_frame:
             content["frame_included"] = True
             buffers.append(protocol.encode_jpeg(Image.fromarray(rgb), quality=85))
-        self._live_figures.record(kernel_ms, latency)
+        self._live_figures.record(kernel_ms, latency, queue_ms)
         self._live_last_run = {"precision": content.get("precision"), "side": int(rgb.shape[0])}  # benchmarks read it
         content["kernel_ms"] = round(kernel_ms, 2)
+        if queue_ms is not None:
+            content["queue_ms"] = round(queue_ms, 2)  # waited in the kernel behind the frame before
         content["stats"] = self._live_figures.snapshot()
         self.send(content, buffers=buffers)
         if x is not None:

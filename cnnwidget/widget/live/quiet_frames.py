@@ -13,11 +13,20 @@ is still sent, so the front end's bookkeeping (a comm message's future ends on i
 ``idle``) is unchanged, and every other message (cells, other widgets, other messages
 of this widget) keeps both. Outside an ipykernel (scripts, tests, other kernels) it does
 nothing.
+
+:func:`idle_after` lets a frame's handler return at once while the ``idle`` that ends the
+frame message waits until the frame's answer is out. The kernel then reads the next frame while
+this one computes (the live thread keeps only the newest waiting frame, so a frame never
+queues behind frames the kernel has no time for), and the answer still leaves before the
+``idle``: the other order costs ~40 ms a frame, because Jupyter's server writes to the browser
+without TCP_NODELAY and a small message just ahead holds the answer back until the browser
+acknowledges it (Nagle's algorithm against delayed ACKs).
 """
 
 from __future__ import annotations
 
 import threading
+from concurrent.futures import Future
 from typing import Any
 
 from .. import protocol
@@ -25,6 +34,7 @@ from .. import protocol
 _LOCK = threading.Lock()
 _COMMS: set[str] = set()
 _INSTALLED: dict[int, Any] = {}  # id(kernel) -> the kernel's own _publish_status
+_HELD: dict[str, Future] = {}  # msg_id of a frame message -> the job whose end publishes its idle
 
 
 def quiet_frames(comm_id: str, kernel=None) -> bool:
@@ -60,6 +70,27 @@ def release(comm_id: str, kernel=None) -> None:
             del kernel._publish_status  # the class's method shows through again
 
 
+def idle_after(job: Future, kernel=None) -> bool:
+    """Publish the ``idle`` that ends the live-frame message being handled once ``job`` is done.
+
+    Call it from the frame's handler. Returns False when it cannot (outside an ipykernel, a
+    message that is not a registered widget's frame): the handler must then wait for ``job``
+    itself if the answer has to leave before the ``idle``.
+    """
+    kernel = kernel if kernel is not None else _kernel()
+    if kernel is None or id(kernel) not in _INSTALLED:
+        return False
+    try:
+        current = kernel.get_parent("shell")
+    except Exception:
+        return False
+    if not is_live_frame(current):
+        return False
+    with _LOCK:
+        _HELD[current["header"]["msg_id"]] = job
+    return True
+
+
 def is_live_frame(message: Any) -> bool:
     """Whether a deserialized kernel message is a ``frame`` sent to a registered widget."""
     try:
@@ -84,6 +115,17 @@ def _filtered(kernel, publish):
             except Exception:  # an older ipykernel without per-channel parents
                 current = parent
             if current is not None and is_live_frame(current):
+                return None
+        if status == "idle" and channel == "shell":
+            try:
+                current = parent or kernel.get_parent(channel)
+                msg_id = current["header"]["msg_id"]
+            except Exception:
+                msg_id = None
+            with _LOCK:
+                job = _HELD.pop(msg_id, None) if msg_id is not None else None
+            if job is not None:  # after the frame's answer (also when the frame was dropped or failed)
+                job.add_done_callback(lambda _: publish(status, channel, current))
                 return None
         return publish(status, channel, parent)
 
