@@ -10,7 +10,8 @@ kernel's share from the rest (transport, decoding and drawing in the browser).
 The fake camera is set to 30 fps (live_harness.CAMERA_FPS; Chromium defaults to 20), the ceiling. Browser and kernel share this machine.
 
 --rtt-ms 50 puts a TCP proxy with that round trip between Chromium and JupyterLab (a remote
-kernel; goal: >= 25 fps, p50 <= RTT + 60 ms). --avx2 restricts the kernel's PyTorch and oneDNN to
+kernel; goal: >= 25 fps, p50 <= RTT + 60 ms). --no-server-nodelay starts Jupyter's server without
+cnnwidget's extension (cnnwidget_server: TCP_NODELAY on kernel WebSockets). --avx2 restricts the kernel's PyTorch and oneDNN to
 AVX2 (ATEN_CPU_CAPABILITY=avx2, ONEDNN_MAX_CPU_ISA=AVX2), as on most laptops and cloud VMs.
 
 Run:  .venv/bin/python benchmarks/bench_live.py [--seconds 20] [--rtt-ms 50] [--avx2] [--record]
@@ -21,7 +22,8 @@ A B B A, each --seconds long after a warm-up), and prints one table: lever, sett
 latency, the kernel's time per frame, and in every row the CPU capability, the precision the
 frames ran in and their side. The levers (see LEVERS): precision float32 vs int8, input size
 224 px vs adaptive, 1 vs 2 torch threads on the live thread, class scores every frame off vs on,
-camera frames from the playing video vs straight from the camera track, the frame handler waiting
+camera frames from the playing video vs straight from the camera track, frames sent as raw RGBA vs
+JPEG, the frame handler waiting
 for its answer vs the kernel's idle held until the answer, and for live DeepDream the side (224 px vs adaptive) and steps per frame.
 
       .venv/bin/python benchmarks/bench_live.py --levers --avx2 --seconds 8 [--rtt-ms 50] [--record]
@@ -43,9 +45,9 @@ GOALS = {"maps_fps": 25.0, "maps_p50_ms": 60.0, "dream_fps": 5.0}
 
 
 def run(seconds: float, warmup: float, threads: int | None, detached: bool, live_options: dict,
-        rtt_ms: float = 0.0, kernel_env: dict | None = None) -> dict:
+        rtt_ms: float = 0.0, kernel_env: dict | None = None, server_nodelay: bool = True) -> dict:
     with live_session(layer="layer3", kernel_threads=threads, detached=detached, live_options=live_options,
-                      rtt_ms=rtt_ms, kernel_env=kernel_env) as s:
+                      rtt_ms=rtt_ms, kernel_env=kernel_env, server_nodelay=server_nodelay) as s:
         s.start()
         s.page.wait_for_timeout(warmup * 1000)
         maps = s.measure(seconds)
@@ -56,7 +58,7 @@ def run(seconds: float, warmup: float, threads: int | None, detached: bool, live
         dream_kernel = s.kernel_json()
         s.stop()
     return {"maps": maps, "maps_kernel": maps_kernel, "dream": dream, "dream_kernel": dream_kernel,
-            "attached": not detached, "rtt_ms": rtt_ms}
+            "attached": not detached, "rtt_ms": rtt_ms, "server_nodelay": server_nodelay}
 
 
 def cpu(run: dict) -> str:
@@ -98,7 +100,8 @@ def report(r: dict, command: str, where: str) -> str:
         f"({ok(m['latency_p50_ms'] is not None and m['latency_p50_ms'] <= p50_goal)} <= {p50_goal:g}); "
         f"kernel time per frame p50 {r['maps_kernel'].get('kernel_ms_p50')} ms; "
         f"CPU capability {r['maps_kernel'].get('cpu_capability')}, precision {r['maps_kernel'].get('precision')}, "
-        f"round trip browser-server {rtt:g} ms (delaying proxy)",
+        f"round trip browser-server {rtt:g} ms (delaying proxy); server extension (TCP_NODELAY) "
+        f"{'on' if r.get('server_nodelay', True) else 'off'}",
         f"- Live DeepDream, layer3, {side_text({**r['dream_kernel'], 'side': r['dream_kernel'].get('dream_side')})}, "
         f"precision {r['dream_kernel'].get('precision')}, {d['seconds']} s: **{d['fps']} fps** "
         f"({ok(d['fps'] >= GOALS['dream_fps'])} >= 5), p50 latency {d['latency_p50_ms']} ms; "
@@ -125,6 +128,7 @@ LEVERS = [
     ("live torch threads", "maps", [("2", {"threads": 2, "size": 224}, ""), ("1", {"threads": 1, "size": 224}, "")]),
     ("class scores every frame", "maps", [("off", {"size": 224}, NO_PREDICTIONS), ("on", {"size": 224}, PREDICTIONS)]),
     ("frame capture", "maps", [("playing video", {"capture": "video"}, ""), ("camera track", {"capture": "auto"}, "")]),
+    ("frame format", "maps", [("raw RGBA", {"frame_format": "rgba"}, ""), ("JPEG", {"frame_format": "jpeg"}, "")]),
     ("frame handler", "maps", [("waits for the answer", {}, HANDLER_WAITS), ("idle held until the answer", {}, IDLE_HELD)]),
     ("dream side", "dream", [("224 px fixed", {"size": 224}, ""), ("adaptive", {"size": "auto"}, "")]),
     ("dream steps per frame", "dream", [("2", {"dream_steps": 2, "size": 160}, ""), ("1", {"dream_steps": 1, "size": 160}, "")]),
@@ -150,7 +154,7 @@ def run_levers(seconds: float, warmup: float, threads: int | None, rtt_ms: float
                 mode = lever_mode
             figures: dict[str, list[dict]] = {name: [] for name, _, _ in settings}
             for name, options, code in [*settings, *settings[::-1]]:  # A B B A
-                s.kernel_exec(f"{code}\nex.live_options = {{**ex.live_options, 'precision': 'auto', 'size': 'auto', 'capture': 'auto', "
+                s.kernel_exec(f"{code}\nex.live_options = {{**ex.live_options, 'precision': 'auto', 'size': 'auto', 'capture': 'auto', 'frame_format': 'rgba', "
                               f"'threads': 'auto', 'dream_steps': 2, **{options!r}}}\n"
                               "ex._live_int8.wait()\n")
                 s.page.wait_for_timeout(warmup * 1000)
@@ -204,6 +208,8 @@ def main() -> None:
                         help="round trip of a delaying TCP proxy between Chromium and JupyterLab (default 0: none)")
     parser.add_argument("--avx2", action="store_true",
                         help="restrict the kernel to AVX2 (ATEN_CPU_CAPABILITY=avx2 ONEDNN_MAX_CPU_ISA=AVX2)")
+    parser.add_argument("--no-server-nodelay", action="store_true",
+                        help="start Jupyter's server without cnnwidget's extension (Nagle's algorithm on kernel WebSockets)")
     parser.add_argument("--record", action="store_true", help="append the figures to benchmarks/RESULTS.md")
     parser.add_argument("--levers", action="store_true", help="the before/after table of every lever, A/B in one session")
     parser.add_argument("--only", nargs="*", default=None, help="with --levers: only the levers whose name contains one of these words")
@@ -220,7 +226,8 @@ def main() -> None:
         return
     options = {k: v for k, v in (("threads", args.live_threads), ("precision", args.precision), ("size", args.size)) if v is not None}
     kernel_env = {"ATEN_CPU_CAPABILITY": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2"} if args.avx2 else None
-    result = run(args.seconds, args.warmup, args.threads, not args.attached, options, args.rtt_ms, kernel_env)
+    result = run(args.seconds, args.warmup, args.threads, not args.attached, options, args.rtt_ms, kernel_env,
+                 server_nodelay=not args.no_server_nodelay)
     command = ".venv/bin/python benchmarks/bench_live.py " + " ".join(a for a in sys.argv[1:] if a != "--record")
     text = report(result, command.strip(), where)
     print(text)

@@ -211,7 +211,8 @@ class LiveSession:
 @contextmanager
 def live_session(layer: str = "layer3", setup: str = "", kernel_threads: int | None = None, headless: bool = True,
                  kernel_env: dict | None = None,
-                 detached: bool = False, live_options: dict | None = None, rtt_ms: float = 0.0):
+                 detached: bool = False, live_options: dict | None = None, rtt_ms: float = 0.0,
+                 server_nodelay: bool = True):
     """JupyterLab + Chromium with the explorer shown; yields a :class:`LiveSession`.
 
     ``setup`` is extra Python run in the first cell before the explorer is made; ``live_options``
@@ -219,7 +220,8 @@ def live_session(layer: str = "layer3", setup: str = "", kernel_threads: int | N
     ``kernel_threads`` sets OMP_NUM_THREADS for the kernel (None: leave torch's default);
     ``rtt_ms`` > 0 puts Chromium behind a TCP proxy that delays each chunk by half of it each way
     (``tests/e2e/delay_proxy.py``): a remote kernel. ``kernel_env`` adds variables to the kernel's
-    environment (e.g. ``ATEN_CPU_CAPABILITY=avx2``).
+    environment (e.g. ``ATEN_CPU_CAPABILITY=avx2``). ``server_nodelay=False`` starts the server
+    without cnnwidget's extension (kernel WebSockets keep Nagle's algorithm, as before it).
     """
     from playwright.sync_api import sync_playwright
 
@@ -248,7 +250,8 @@ def live_session(layer: str = "layer3", setup: str = "", kernel_threads: int | N
             [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
              "--ServerApp.token=", "--ServerApp.password=", f"--ServerApp.root_dir={root}",
              "--ServerApp.disable_check_xsrf=True", "--allow-root", "--LabApp.news_url=None",
-             f"--LabApp.user_settings_dir={home / 'settings'}", f"--LabApp.workspaces_dir={home / 'ws'}"],
+             f"--LabApp.user_settings_dir={home / 'settings'}", f"--LabApp.workspaces_dir={home / 'ws'}",
+             *([] if server_nodelay else ["--ServerApp.jpserver_extensions=cnnwidget_server=False"])],
             cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         try:
             deadline = time.monotonic() + 120

@@ -28,6 +28,8 @@ const MAX_IN_FLIGHT = 4;
 const LATENCY_CAP_MS = 400;
 /** No answer at all for this long while streaming: the kernel is gone or stuck; stop the camera. */
 const KERNEL_SILENT_MS = 30_000;
+/** JPEG quality of frames sent as JPEG (live_options frame_format "jpeg"). */
+const JPEG_QUALITY = 0.9;
 /** Without a new camera frame for this long, send the current picture anyway. */
 const FRAME_WAIT_MS = 150;
 const OVERLAY_SIDE = 320;
@@ -77,6 +79,7 @@ export function livePanel(ctx: Context): Panel {
   let grabber: FrameGrabber | null = null;
   let frames: TrackFrames | null = null; // camera frames straight from the track, when the browser can
   let latestFrame = 0, latestAt = 0, sentFrame = -1;
+  let encoding = false; // a frame is being encoded as JPEG: the next waits for it
   let lastLatency: number | undefined;
   let lastGrid: Grid | null = null;
   let waitTimer = 0;
@@ -216,7 +219,7 @@ export function livePanel(ctx: Context): Panel {
   /** Send the newest camera frame, if it is new and the pump has room for it. */
   function send(): void {
     window.clearTimeout(waitTimer);
-    if (state !== "live" || !grabber) return;
+    if (state !== "live" || !grabber || encoding) return;
     const now = performance.now();
     const hasRvfc = "requestVideoFrameCallback" in video;
     if ((frames || hasRvfc) && latestFrame === sentFrame) {
@@ -229,26 +232,45 @@ export function livePanel(ctx: Context): Panel {
       waitTimer = window.setTimeout(send, pump.waitLeft(now) + 1); // an answer may be lost
       return;
     }
-    const pixels = frames ? grabTrackFrame(frames, grabber) : grabber.grab(video);
-    if (!pixels) {
+    if (!(frames ? drawTrackFrame(frames, grabber) : grabber.draw(video))) {
       waitTimer = window.setTimeout(send, FRAME_WAIT_MS);
       return;
     }
     sentFrame = latestFrame;
     const t = frames ? latestAt : hasRvfc && latestAt > 0 && now - latestAt < 1000 ? latestAt : now;
-    const flight = pump.send(now, t, model.get("live_mode"));
-    const content: Record<string, unknown> = { type: FRAME, id: flight.id, width: pixels.width, height: pixels.height, t };
-    if (lastLatency !== undefined) content.latency_ms = Math.round(lastLatency * 10) / 10;
-    if (!trySend(content, [pixels.data.buffer as ArrayBuffer])) return end("The kernel cannot be reached: camera stopped");
-    waitTimer = window.setTimeout(send, ANSWER_TIMEOUT_MS + 1);
+    const side = grabber.size;
+    if (model.get("live_options")?.frame_format !== "jpeg") return post(grabber.pixels().data.buffer as ArrayBuffer, "rgba", side, t);
+    const mine = session;
+    encoding = true;
+    grabber.jpeg(JPEG_QUALITY).then(
+      (bytes) => {
+        encoding = false;
+        if (mine === session && state === "live") post(bytes, "jpeg", side, t);
+      },
+      (err) => {
+        encoding = false;
+        if (mine === session) end(`Could not encode a camera frame (${err}): camera stopped; press Start again`);
+      },
+    );
   }
 
-  /** The newest camera frame from the track, grabbed and closed (null when none is new). */
-  function grabTrackFrame(source: TrackFrames, into: FrameGrabber): ImageData | null {
+  /** Send one grabbed frame (`format` "rgba" or "jpeg", `side` px square, camera time `t`), then the next if one is waiting. */
+  function post(bytes: ArrayBuffer, format: string, side: number, t: number): void {
+    const now = performance.now();
+    const flight = pump.send(now, t, model.get("live_mode"));
+    const content: Record<string, unknown> = { type: FRAME, id: flight.id, width: side, height: side, t, format };
+    if (lastLatency !== undefined) content.latency_ms = Math.round(lastLatency * 10) / 10;
+    if (!trySend(content, [bytes])) return end("The kernel cannot be reached: camera stopped");
+    if (latestFrame !== sentFrame) send(); // a camera frame came while this one was encoded
+    else waitTimer = window.setTimeout(send, ANSWER_TIMEOUT_MS + 1);
+  }
+
+  /** The newest camera frame from the track, drawn and closed (false when none is new). */
+  function drawTrackFrame(source: TrackFrames, into: FrameGrabber): boolean {
     const frame = source.take();
-    if (!frame) return null;
+    if (!frame) return false;
     try {
-      return into.grabFrame(frame);
+      return into.drawFrame(frame);
     } finally {
       frame.close();
     }

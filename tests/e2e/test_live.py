@@ -38,8 +38,8 @@ CELLS = [
     "for _ in range(4):\n    ex.feed(rng.integers(0, 256, (240, 320, 3), dtype=np.uint8))  # as from cv2.VideoCapture\n"
     "print(ex.live_stats['frames'])",
     "print(ex.live_options)",
-    "ex.live_options = {**ex.live_options, 'capture': 'video'}",
-    "ex.live_options = {**ex.live_options, 'capture': 'auto'}",
+    "ex.live_options = {**ex.live_options, 'capture': 'video', 'frame_format': 'jpeg'}",
+    "ex.live_options = {**ex.live_options, 'capture': 'auto', 'frame_format': 'rgba'}",
 ]
 
 FRAMES_JS = "() => +document.querySelector('[data-testid=live-stats]').dataset.frames"
@@ -171,10 +171,10 @@ def test_frames_flow_the_grid_follows_the_camera_and_stop_ends_the_track(live):
 
 
 def test_frames_come_from_the_camera_track_or_from_the_video_when_asked(live):
-    """Chromium hands camera frames to the page as they are captured (data-grab="track");
-    live_options capture='video' takes them from the playing video instead, as in browsers
-    without MediaStreamTrackProcessor. Either way frames flow and the HUD tells where the
-    latency goes."""
+    """Chromium hands camera frames to the page as they are captured (data-grab="track"), sent
+    as raw RGBA; live_options capture='video' takes them from the playing video instead, as in
+    browsers without MediaStreamTrackProcessor, here sent as JPEG (frame_format='jpeg').
+    Either way frames flow and the HUD tells where the latency goes."""
     page, view, hud = live.page, live.page.get_by_test_id("live-view"), live.page.get_by_test_id("live-stats")
     for cell, grab in ((None, "track"), (7, "video")):
         if cell is not None:

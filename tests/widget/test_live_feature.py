@@ -66,6 +66,24 @@ def test_a_frame_comes_back_as_the_grid_of_its_activations(explorer, model):
     assert 0 <= content["queue_ms"] < 5_000 and explorer.live_stats["queue_ms_p50"] == content["queue_ms"]
 
 
+def test_a_jpeg_frame_comes_back_as_the_grid_of_its_pixels(explorer, model):
+    """Frames sent as JPEG (the browser's default, live_options frame_format) are decoded to
+    the pixels the JPEG holds; their maps stay close to those of the raw frame."""
+    explorer.live_options = {"precision": "float32"}
+    rgb = moving_frame(3)
+    jpeg = protocol.encode_jpeg(Image.fromarray(rgb), quality=90)
+    assert len(jpeg) < rgb.nbytes / 5
+    deliver(explorer, {"type": "frame", "id": 4, "width": 224, "height": 224, "t": 1.0, "format": "jpeg"}, [jpeg])
+    content, buffers = explorer.sent[-1]
+    assert content["id"] == 4 and explorer.error == ""
+    _, approx = protocol.decode_grid(buffers[0], 256, 14, 14)
+    decoded = np.asarray(Image.open(io.BytesIO(jpeg)).convert("RGB"))
+    exact = activations(model, decoded, "layer3")
+    assert np.abs(approx - exact).max() <= (exact.max() - exact.min()) / 255 + 1e-4
+    raw = activations(model, rgb, "layer3")
+    assert np.corrcoef(raw.ravel(), exact.ravel())[0, 1] > 0.97
+
+
 def test_live_maps_in_bfloat16_stay_close_to_float32(explorer, model):
     explorer.live_options = {"precision": "bfloat16"}  # what "auto" picks where int8 is not offered and bfloat16 is native
     rgb = moving_frame(4)
@@ -94,6 +112,7 @@ def test_live_frames_go_in_channels_last(explorer):
         ({"steps": 3}, "unknown live option"),
         ({"threads": 0}, "threads must be a whole number from 1 to 256"),
         ({"capture": "screen"}, r"capture must be one of \('auto', 'video'\)"),
+        ({"frame_format": "png"}, r"frame_format must be one of \('rgba', 'jpeg'\)"),
     ],
 )
 def test_bad_live_options_are_refused_with_the_fix(explorer, options, match):
@@ -138,6 +157,11 @@ def test_different_frames_give_different_grids(explorer):
         ({"type": "frame", "id": 1, "width": 224, "height": 224}, [b"\0" * 10], "needs 200704"),
         ({"type": "frame", "id": 1, "width": 5000, "height": 2}, [b""], "outside 1..1024"),
         ({"type": "frame", "id": 1, "width": 2, "height": 2}, [], "needs 16"),
+        ({"type": "frame", "id": 1, "width": 8, "height": 8, "format": "png"}, [b"\x89PNG"], "frame format 'png' is not one of"),
+        ({"type": "frame", "id": 1, "width": 8, "height": 8, "format": "jpeg"}, [b"\0" * 10], "not a JPEG of a 8x8 picture"),
+        ({"type": "frame", "id": 1, "width": 8, "height": 8, "format": "jpeg"}, [b"\xff\xd8\xff junk"], "does not decode"),
+        ({"type": "frame", "id": 1, "width": 16, "height": 16, "format": "jpeg"},
+         [protocol.encode_jpeg(Image.new("RGB", (8, 8)))], "JPEG is 8x8, not the declared 16x16"),
     ],
 )
 def test_malformed_frames_are_refused_and_the_stream_goes_on(explorer, content, buffers, match):

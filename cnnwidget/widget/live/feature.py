@@ -46,10 +46,11 @@ LIVE_CAPTURES = ("auto", "video")
 where the browser can (Chromium's MediaStreamTrackProcessor), else from the playing video; 'video' always
 from the playing video (its frames reach the page one display frame later)."""
 
-HOLD_IDLE = True
-"""Frame handlers return at once and hold the kernel's idle status until the answer is out
-(``quiet_frames.idle_after``); False: each handler waits for its answer, so frames queue unseen in
-the kernel's socket (``benchmarks/bench_live.py --levers`` switches it to measure the difference)."""
+HOLD_IDLE = False
+"""Whether frame handlers return at once and hold the kernel's idle status until the answer is out
+(``quiet_frames.idle_after``) instead of waiting for the answer. Measured A/B at 50 ms round trip
+(``benchmarks/bench_live.py --levers --only handler``): p50 latency 98.8 ms waiting against 108.8 ms
+holding (and 112–115 against 124–129 ms before the server extension), so handlers wait."""
 
 HANDLER_WAIT_S = 1.0
 """How long a frame message's handler waits for the answer to go out (see ``_live_on_frame``)."""
@@ -65,6 +66,7 @@ LIVE_OPTIONS = OptionSet("live", (
     Option("threads", "other", "auto"),
     Option("size", "other", "auto"),
     Option("capture", "other", "auto"),
+    Option("frame_format", "other", "rgba"),
 ), prefix="live_options ")
 """The widget's live options (the ``live_options`` trait), declared once."""
 
@@ -80,7 +82,9 @@ class LiveFeature(FeatureHost):
         "AVX2 or AVX-512 (an int8 copy of the model, built in the background), else bfloat16 where the CPU/GPU "
         "has it natively, else 'float32'; dreams never run in int8; or 'float32' / 'bfloat16' / 'int8'), threads (torch threads of the live "
         "thread: 'auto' is 1 on machines with up to 4 cores, where the browser needs the others), capture ('auto': frames straight from the camera track where the browser "
-        "can, else from the playing video; 'video': always from the video), size (side in "
+        "can, else from the playing video; 'video': always from the video), frame_format (how frames travel to the "
+        "kernel: raw 'rgba', 173 KB at 208 px, or 'jpeg', about 11 KB: for links of limited bandwidth, at the cost "
+        "of the browser's encoding time, ~15 ms on a busy page), size (side in "
         "px of the frames: 'auto' adapts it to the kernel's time per frame, from the model's input "
         "size down to 96 px, aiming at ~25 ms a frame for maps and ~140 ms for dreams; or a fixed side, 16..1024).",
     ).tag(sync=True)
@@ -97,6 +101,8 @@ class LiveFeature(FeatureHost):
             check_whole_numbers(opts, {"threads": (1, 256)}, "live_options ")
         if opts["size"] != "auto":
             check_whole_numbers(opts, {"size": (16, protocol.MAX_FRAME_SIDE)}, "live_options ")
+        if opts["frame_format"] not in protocol.FRAME_FORMATS:
+            raise ValueError(f"live_options frame_format must be one of {protocol.FRAME_FORMATS}; got {opts['frame_format']!r}")
         if opts["capture"] not in LIVE_CAPTURES:
             raise ValueError(f"live_options capture must be one of {LIVE_CAPTURES}; got {opts['capture']!r}")
         return opts
@@ -184,9 +190,8 @@ class LiveFeature(FeatureHost):
 
     def _live_on_frame(self, message: protocol.Message) -> None:
         c = message.content
-        rgba = np.frombuffer(message.buffers[0], dtype=np.uint8).reshape(c["height"], c["width"], 4)
+        rgb = protocol.frame_pixels(message)
         latency = c.get("latency_ms")
-        rgb = np.ascontiguousarray(rgba[..., :3])
         arrived = time.perf_counter()
         job = self._live_worker.submit(
             lambda: self._live_process(rgb, frame_id=c["id"], t=c.get("t", 0.0),
@@ -194,9 +199,9 @@ class LiveFeature(FeatureHost):
             frame=True,
         )
         # The answer must leave before the kernel's "idle" status for this message (the other order
-        # costs ~40 ms a frame, quiet_frames.py). In an ipykernel the idle waits for the job and the
-        # handler returns at once, so the next frame is read while this one computes; elsewhere the
-        # handler waits for the answer. A slow frame (> HANDLER_WAIT_S) is left to finish on its own.
+        # costs up to 40 ms a frame where the server keeps Nagle's algorithm on, quiet_frames.py):
+        # the handler waits for it (or, with HOLD_IDLE, returns at once and the idle waits for the
+        # job). A slow frame (> HANDLER_WAIT_S) is left to finish on its own.
         if not (HOLD_IDLE and idle_after(job)):
             wait([job], timeout=HANDLER_WAIT_S)
 

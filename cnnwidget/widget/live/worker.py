@@ -15,10 +15,10 @@ Why a thread of its own:
 A frame that has not started when a newer one arrives is dropped (newest wins) and gets no
 answer. Frames run in the order they came, so answers go out in increasing frame ids: the
 browser, which keeps a few frames in flight (``js/framePump.ts``), takes an answer to frame k
-as the end of every older frame still in flight. In an ipykernel the frame's message handler
-returns at once (the kernel's idle for it waits for the answer, ``quiet_frames.idle_after``), so
-frames that arrive while one computes wait here, where only the newest is kept, rather than
-unseen in the kernel's socket.
+as the end of every older frame still in flight. The kernel's message handler waits for each
+frame's answer (up to 1 s, ``feature.py``; ``HOLD_IDLE`` there measures the alternative), so
+normally no frame queues here and none is dropped; a slower frame lets the next one queue, and
+only then can one be dropped.
 The thread ends after ``IDLE_EXIT_S`` without work and starts again with the next call, so
 a stopped stream leaves no thread behind.
 """
