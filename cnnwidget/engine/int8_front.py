@@ -17,6 +17,10 @@ How the copy is made (FX graph mode post-training static quantization):
    per-channel Pearson correlation is below :data:`MIN_AGREEMENT`, or their relative error above
    :data:`MAX_RELATIVE_ERROR`, the copy is refused.
 
+With the logits, the converted graph is also cut in two (:func:`split_maps_first`): the part that
+gives the maps, and the rest of the network, run on what the first part hands over. The live
+widget sends a frame's maps as soon as the first part ran, and computes the class scores after.
+
 Anything that fails (a model FX cannot trace, a layer outside the traced graph, an operator
 without an int8 kernel, a non-CPU or non-float32 model, poor agreement) raises
 :class:`Int8Unavailable` with the reason, and the caller stays on float32.
@@ -28,7 +32,7 @@ import copy
 import time
 import warnings
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Callable, Sequence
 
 import torch
 from torch import nn
@@ -93,12 +97,29 @@ class Int8Front:
     logits: bool
     agreement: dict
     build_s: float
+    parts: tuple[nn.Module, nn.Module] | None = field(default=None, repr=False)
 
     def __call__(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
         """Maps ``(N, C, H, W)`` float32 of ``layer`` (and the logits) for a normalized batch ``x``."""
         with torch.no_grad():
             out = self.module(x.float())
         return out[MAPS], out.get(LOGITS)
+
+    def maps_first(self, x: torch.Tensor) -> tuple[torch.Tensor, Callable[[], torch.Tensor | None]]:
+        """The maps of ``x`` now, and a function that computes the logits later (the rest of the
+        network, when the copy was split; else the logits already computed, or ``None``)."""
+        if self.parts is None:
+            maps, logits = self(x)
+            return maps, lambda: logits
+        front, rest = self.parts
+        with torch.no_grad():
+            maps, *carried = front(x.float())
+
+        def logits() -> torch.Tensor:
+            with torch.no_grad():
+                return rest(*carried)
+
+        return maps, logits
 
 
 def _trace(model: nn.Module, layer: str, logits: bool, copy_model: bool) -> nn.Module:
@@ -221,7 +242,58 @@ def finish_int8_front(prepared: PreparedInt8Front, calibration: Sequence[torch.T
         raise Int8Unavailable(f"int8 maps agree too little with float32 (median channel correlation "
                               f"{agreement['pearson_median']:.3f}, at least {min_agreement}; relative error "
                               f"{agreement['relative_error']:.3f}, at most {MAX_RELATIVE_ERROR})")
-    return Int8Front(module, prepared.layer, prepared.logits, agreement, prepared.prepare_s + time.perf_counter() - start)
+    parts = None
+    if prepared.logits:
+        try:
+            parts = split_maps_first(module)
+            with torch.no_grad():
+                maps, *carried = parts[0](prepared.check.float())
+                same = torch.equal(maps, out[MAPS]) and torch.equal(parts[1](*carried), out[LOGITS])
+            parts = parts if same else None
+        except Exception:  # a graph that does not cut cleanly: maps and logits come together
+            parts = None
+    return Int8Front(module, prepared.layer, prepared.logits, agreement, prepared.prepare_s + time.perf_counter() - start,
+                     parts)
+
+
+def split_maps_first(module: "torch.fx.GraphModule") -> tuple["torch.fx.GraphModule", "torch.fx.GraphModule"]:
+    """Cut a graph that returns ``{"maps": ..., "logits": ...}`` in two: ``first(x) -> (maps,
+    *carried)`` runs only what the maps need; ``rest(*carried) -> logits`` runs the remainder on the
+    values of the first part that it uses. Together they compute what ``module`` computes."""
+    from torch import fx
+
+    graph = module.graph
+    output = next(n for n in graph.nodes if n.op == "output")
+    returned = output.args[0]
+    maps_node, logits_node = returned[MAPS], returned[LOGITS]
+    first = _with_inputs(maps_node)
+    rest = [n for n in graph.nodes if n in _with_inputs(logits_node) and n not in first]
+    rest_set = set(rest)
+    carried = [n for n in graph.nodes if n in first and any(user in rest_set for user in n.users)]
+
+    head, env = fx.Graph(), {}
+    for node in graph.nodes:
+        if node in first:
+            env[node] = head.node_copy(node, lambda a: env[a])
+    head.output((env[maps_node], *(env[n] for n in carried)))
+    tail, env2 = fx.Graph(), {}
+    for i, node in enumerate(carried):
+        env2[node] = tail.placeholder(f"carried_{i}")
+    for node in rest:
+        env2[node] = tail.node_copy(node, lambda a: env2[a])
+    tail.output(env2[logits_node])
+    return fx.GraphModule(module, head), fx.GraphModule(module, tail)
+
+
+def _with_inputs(node) -> set:
+    """``node`` and every node it depends on."""
+    seen, todo = set(), [node]
+    while todo:
+        n = todo.pop()
+        if n not in seen:
+            seen.add(n)
+            todo.extend(n.all_input_nodes)
+    return seen
 
 
 def build_int8_front(model: nn.Module, layer: str, calibration: Sequence[torch.Tensor], *,

@@ -15,7 +15,7 @@ from torchvision.models.feature_extraction import create_feature_extractor
 
 from cnnwidget.data.samples import samples
 from cnnwidget.engine.int8_front import (
-    Int8Unavailable, build_int8_front, finish_int8_front, map_agreement, prepare_int8_front,
+    Int8Unavailable, build_int8_front, finish_int8_front, map_agreement, prepare_int8_front, split_maps_first,
 )
 from cnnwidget.engine.preprocessing import Preprocess
 from tests.model_state import assert_same_state, model_state
@@ -63,6 +63,46 @@ def test_int8_maps_match_float32_on_a_picture_it_was_not_calibrated_on(resnet, p
     scores = resnet(x).detach()[0]
     assert logits.shape == (1, 1000)
     assert np.corrcoef(logits[0].numpy(), scores.numpy())[0, 1] > 0.9
+
+
+def test_the_maps_come_first_and_the_rest_of_the_network_gives_the_same_logits_later(resnet, pictures, front):
+    """The copy with logits is cut in two: maps_first runs only what layer3 needs; the function it
+    returns runs layer4 to fc on what the first part handed over, giving the whole copy's logits."""
+    _, held_out = pictures
+    x = picture(held_out, 192)
+    assert front.parts is not None
+    maps, later = front.maps_first(x)
+    whole_maps, whole_logits = front(x)
+    assert torch.equal(maps, whole_maps)
+    assert torch.equal(later(), whole_logits)
+    first, rest = front.parts
+    ran_first = {n.target for n in first.graph.nodes if n.op == "call_module"}
+    ran_rest = {n.target for n in rest.graph.nodes if n.op == "call_module"}
+    assert not any(str(t).startswith(("layer4", "fc")) for t in ran_first)  # the maps do not wait for them
+    assert any(str(t).startswith("layer4") for t in ran_rest) and any(str(t).startswith("fc") for t in ran_rest)
+
+
+def test_a_graph_is_cut_so_that_the_rest_gets_every_value_it_uses():
+    """A skip connection from the input past the cut: the first part hands the input on too."""
+    from torch import fx
+
+    class Skip(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a, self.b = torch.nn.Linear(4, 4), torch.nn.Linear(4, 2)
+
+        def forward(self, x):
+            h = torch.relu(self.a(x))
+            return {"maps": h * 2, "logits": self.b(h + x)}
+
+    torch.manual_seed(0)
+    module = fx.symbolic_trace(Skip())
+    first, rest = split_maps_first(module)
+    x = torch.randn(3, 4)
+    maps, *carried = first(x)
+    assert len(carried) == 2  # h and x
+    expected = module(x)
+    assert torch.equal(maps, expected["maps"]) and torch.equal(rest(*carried), expected["logits"])
 
 
 def test_the_agreement_figures_catch_a_poor_copy():

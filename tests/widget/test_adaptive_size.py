@@ -89,7 +89,9 @@ def test_dream_mode_adapts_its_own_side_and_leaves_the_maps_side_alone(explorer)
     explorer.live_options = {**explorer.live_options, "dream_steps": 1}
     maps_side = explorer._live_side.side
     explorer._live_dream_side = AdaptiveSide(224, budget_ms=1e-3, start=224)  # every dream is too slow for it
-    asked = [frame(explorer, 224, i)["size"] for i in range(SAMPLES)]
-    assert asked[:-1] == [224] * (SAMPLES - 1) and asked[-1] == MIN_SIDE
-    assert frame(explorer, MIN_SIDE, SAMPLES)["mode"] == "dream" and explorer.sent[-1][1][0][:2] == b"\xff\xd8"
+    # each answer asks for the side decided by the frames before it (a frame's whole cost is known
+    # only after its answer went out), so the answer after the SAMPLES-th frame asks for less
+    asked = [frame(explorer, 224, i)["size"] for i in range(SAMPLES + 1)]
+    assert asked[:-1] == [224] * SAMPLES and asked[-1] == MIN_SIDE
+    assert frame(explorer, MIN_SIDE, SAMPLES + 1)["mode"] == "dream" and explorer.sent[-1][1][0][:2] == b"\xff\xd8"
     assert explorer._live_side.side == maps_side

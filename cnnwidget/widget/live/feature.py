@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 from concurrent.futures import wait
+from typing import Callable
 
 import numpy as np
 import torch
@@ -216,7 +217,8 @@ class LiveFeature(FeatureHost):
                 self._live_recent.popitem(last=False)
         content = {"type": protocol.LIVE_RESULT, "id": frame_id, "t": t, "mode": self.live_mode, "layer": self.layer}
         buffers: list[bytes] = []
-        x = logits = None
+        x = acts = None
+        logits_later = None
         if self.live_mode == "dream":
             self._live_note_size(tuple(rgb.shape[:2]))
             dreamer = self._live_dreamer_for()
@@ -227,33 +229,51 @@ class LiveFeature(FeatureHost):
         else:
             x = self._live_tensor(rgb)
             self._live_note_size(tuple(x.shape[-2:]))
-            acts, logits, content["precision"] = self._live_maps(x, want_logits=bool(getattr(self, "predictions", None)))
+            acts, logits_later, content["precision"] = self._live_maps(x, want_logits=bool(getattr(self, "predictions", None)))
             payload, shape = protocol.encode_grid(acts)
             content.update(shape)
             buffers.append(payload)
             result = {"activations": acts}
-            self._live_offer_crop(rgb, acts)
-        kernel_ms = (time.perf_counter() - start) * 1000
-        content["size"] = self._live_next_side(rgb, kernel_ms, echo_frame)
+        content["size"] = self._live_wanted_side(echo_frame)
         if echo_frame:
             content["frame_included"] = True
             buffers.append(protocol.encode_jpeg(Image.fromarray(rgb), quality=85))
-        self._live_figures.record(kernel_ms, latency, queue_ms)
+        kernel_ms = (time.perf_counter() - start) * 1000  # the part of the frame's latency spent here
         self._live_last_run = {"precision": content.get("precision"), "side": int(rgb.shape[0])}  # benchmarks read it
         content["kernel_ms"] = round(kernel_ms, 2)
         if queue_ms is not None:
             content["queue_ms"] = round(queue_ms, 2)  # waited in the kernel behind the frame before
         content["stats"] = self._live_figures.snapshot()
         self.send(content, buffers=buffers)
+        # After the answer, which must not wait for them: the class scores (the rest of the network,
+        # when the int8 copy computes the maps first), the top crops and the frame listeners.
         if x is not None:
-            for listener in list(self._frame_listeners):  # after the answer, which must not wait behind them
+            logits = self._live_logits(logits_later)
+            self._live_offer_crop(rgb, acts)
+            for listener in list(self._frame_listeners):
                 listener(x, frame_id >= 0, logits)
+        work_ms = (time.perf_counter() - start) * 1000  # what the frame cost this thread: the rate's limit
+        self._live_next_side(rgb, work_ms, echo_frame)
+        self._live_figures.record(kernel_ms, latency, queue_ms, work_ms)
         return result
 
-    def _live_maps(self, x: torch.Tensor, want_logits: bool) -> tuple[np.ndarray, torch.Tensor | None, str]:
-        """The layer's maps ``(C, H, W)`` for the frame ``x``, its class scores ``(1, K)`` when
-        ``want_logits`` (one forward pass gives both), and the precision used, as the HUD shows it:
-        ``"int8"``, or a float precision with the int8 copy's state when int8 was wanted."""
+    def _live_logits(self, later) -> torch.Tensor | None:
+        """The class scores from ``later()`` (see :meth:`_live_maps`); None when they fail (the int8
+        copy is then refused for good, as for failing maps)."""
+        if later is None:
+            return None
+        try:
+            return later()
+        except Exception as err:
+            self._live_int8.refuse(self.layer, True, err)
+            return None
+
+    def _live_maps(self, x: torch.Tensor, want_logits: bool) -> tuple[np.ndarray, Callable[[], torch.Tensor | None], str]:
+        """The layer's maps ``(C, H, W)`` for the frame ``x``; a function giving its class scores
+        ``(1, K)`` when ``want_logits`` (else None: one forward pass gives both in floating point;
+        the int8 copy runs the rest of the network only when the function is called, after the
+        answer went out); and the precision used, as the HUD shows it: ``"int8"``, or a float
+        precision with the int8 copy's state when int8 was wanted."""
         option = self.live_options["precision"]
         device = model_device(self.model)
         chosen = maps_precision(option, device)
@@ -266,8 +286,8 @@ class LiveFeature(FeatureHost):
                 front, state = self._live_int8.get(self.layer, want_logits)
             if front is not None:
                 try:
-                    maps, logits = front(x)
-                    return maps[0].contiguous().numpy(), logits, "int8"
+                    maps, later = front.maps_first(x)
+                    return maps[0].contiguous().numpy(), later, "int8"
                 except Exception as err:  # e.g. a frame side the copy's kernels refuse: float from now on
                     state = "unavailable: " + self._live_int8.refuse(self.layer, want_logits, err)
             chosen = float_precision(option, device)
@@ -280,7 +300,7 @@ class LiveFeature(FeatureHost):
                 logits = class_scores(outputs[""], maps=False)
             except ValueError:
                 pass
-        return outputs[self.layer][0].float().cpu().numpy(), logits, shown
+        return outputs[self.layer][0].float().cpu().numpy(), (lambda: logits) if want_logits else None, shown
 
     def _live_calibration(self) -> list[torch.Tensor]:
         """The bundled sample photos as the model sees live frames: int8 calibration pictures."""
@@ -289,17 +309,24 @@ class LiveFeature(FeatureHost):
         return [self._live_tensor(np.asarray(self._live_crop(Image.open(path).convert("RGB"))))
                 for path in samples().values()]
 
-    def _live_next_side(self, rgb: np.ndarray, kernel_ms: float, fed: bool) -> int:
+    def _live_wanted_side(self, fed: bool) -> int:
         """The side the browser should send its next frames at: the fixed ``live_options["size"]``, else
         the adaptive side of the mode (``adaptive_size.py``): maps aim at ``BUDGET_MS`` per frame, dreams
         (starting from the model's input size) at :data:`DREAM_BUDGET_MS`."""
         fixed = self.live_options["size"]
         if fixed != "auto":
             return int(fixed)
+        return (self._live_dream_side if self.live_mode == "dream" else self._live_side).side
+
+    def _live_next_side(self, rgb: np.ndarray, work_ms: float, fed: bool) -> int:
+        """Note that a camera frame of ``rgb``'s side cost this thread ``work_ms`` (everything done for
+        it, the answer and what follows it); returns the side wanted from now on."""
+        if self.live_options["size"] != "auto":
+            return int(self.live_options["size"])
         adaptive = self._live_dream_side if self.live_mode == "dream" else self._live_side
         if fed or rgb.shape[0] != rgb.shape[1]:
             return adaptive.side
-        return adaptive.record(rgb.shape[0], kernel_ms)
+        return adaptive.record(rgb.shape[0], work_ms)
 
     def _live_crop(self, pil: Image.Image) -> Image.Image:
         size = self._preprocess.size if isinstance(self._preprocess, Preprocess) else 224
