@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import subprocess
 import sys
 from pathlib import Path
@@ -28,6 +27,15 @@ class FakeHandler:
         return kernel_id
 
 
+def finish(coroutine):
+    """Run a coroutine that never waits (no event loop needed: other tests may leave one running)."""
+    try:
+        coroutine.send(None)
+    except StopIteration as done:
+        return done.value
+    raise AssertionError("the coroutine waited")
+
+
 def test_each_opened_kernel_websocket_gets_tcp_nodelay_before_the_handler_runs():
     class Handler(FakeHandler):
         pass
@@ -35,10 +43,10 @@ def test_each_opened_kernel_websocket_gets_tcp_nodelay_before_the_handler_runs()
     assert nodelay_kernel_websockets(Handler)
     assert nodelay_kernel_websockets(Handler)  # a second call changes nothing
     handler = Handler()
-    assert asyncio.run(handler.open("k1")) == "k1"
+    assert finish(handler.open("k1")) == "k1"
     assert handler.calls == [("nodelay", True), ("open", "k1")]
     refusing = Handler(refuse=True)  # a socket that refuses the option still opens
-    assert asyncio.run(refusing.open("k2")) == "k2" and refusing.calls == [("open", "k2")]
+    assert finish(refusing.open("k2")) == "k2" and refusing.calls == [("open", "k2")]
 
 
 def test_jupyter_servers_handler_is_patched_when_the_server_loads_the_extension():
