@@ -10,7 +10,8 @@ kernel's share from the rest (transport, decoding and drawing in the browser).
 The fake camera is set to 30 fps (live_harness.CAMERA_FPS; Chromium defaults to 20), the ceiling. Browser and kernel share this machine.
 
 --rtt-ms 50 puts a TCP proxy with that round trip between Chromium and JupyterLab (a remote
-kernel; goal: >= 25 fps, p50 <= RTT + 60 ms). --no-server-nodelay starts Jupyter's server without
+kernel; goal: >= 25 fps, p50 <= RTT + 60 ms). --mbps 20 limits that link's bandwidth each way
+(with --frame-format jpeg: frames as JPEG). --no-server-nodelay starts Jupyter's server without
 cnnwidget's extension (cnnwidget_server: TCP_NODELAY on kernel WebSockets). --avx2 restricts the kernel's PyTorch and oneDNN to
 AVX2 (ATEN_CPU_CAPABILITY=avx2, ONEDNN_MAX_CPU_ISA=AVX2), as on most laptops and cloud VMs.
 
@@ -45,9 +46,9 @@ GOALS = {"maps_fps": 25.0, "maps_p50_ms": 60.0, "dream_fps": 5.0}
 
 
 def run(seconds: float, warmup: float, threads: int | None, detached: bool, live_options: dict,
-        rtt_ms: float = 0.0, kernel_env: dict | None = None, server_nodelay: bool = True) -> dict:
+        rtt_ms: float = 0.0, kernel_env: dict | None = None, server_nodelay: bool = True, mbps: float = 0.0) -> dict:
     with live_session(layer="layer3", kernel_threads=threads, detached=detached, live_options=live_options,
-                      rtt_ms=rtt_ms, kernel_env=kernel_env, server_nodelay=server_nodelay) as s:
+                      rtt_ms=rtt_ms, kernel_env=kernel_env, server_nodelay=server_nodelay, mbps=mbps) as s:
         s.start()
         s.page.wait_for_timeout(warmup * 1000)
         maps = s.measure(seconds)
@@ -58,7 +59,7 @@ def run(seconds: float, warmup: float, threads: int | None, detached: bool, live
         dream_kernel = s.kernel_json()
         s.stop()
     return {"maps": maps, "maps_kernel": maps_kernel, "dream": dream, "dream_kernel": dream_kernel,
-            "attached": not detached, "rtt_ms": rtt_ms, "server_nodelay": server_nodelay}
+            "attached": not detached, "rtt_ms": rtt_ms, "server_nodelay": server_nodelay, "mbps": mbps}
 
 
 def cpu(run: dict) -> str:
@@ -86,6 +87,7 @@ def report(r: dict, command: str, where: str) -> str:
     m, d = r["maps"], r["dream"]
     rtt = r.get("rtt_ms", 0.0)
     p50_goal = GOALS["maps_p50_ms"] + rtt
+    link = f", {r['mbps']:g} Mbit/s each way" if r.get("mbps") else ""
     ok = lambda good: "meets" if good else "misses"  # noqa: E731
     lines = [
         f"## bench_live — live webcam mode — {datetime.date.today().isoformat()}",
@@ -100,7 +102,8 @@ def report(r: dict, command: str, where: str) -> str:
         f"({ok(m['latency_p50_ms'] is not None and m['latency_p50_ms'] <= p50_goal)} <= {p50_goal:g}); "
         f"kernel time per frame p50 {r['maps_kernel'].get('kernel_ms_p50')} ms; "
         f"CPU capability {r['maps_kernel'].get('cpu_capability')}, precision {r['maps_kernel'].get('precision')}, "
-        f"round trip browser-server {rtt:g} ms (delaying proxy); server extension (TCP_NODELAY) "
+        f"round trip browser-server {rtt:g} ms (delaying proxy)"
+        f"{link}; server extension (TCP_NODELAY) "
         f"{'on' if r.get('server_nodelay', True) else 'off'}",
         f"- Live DeepDream, layer3, {side_text({**r['dream_kernel'], 'side': r['dream_kernel'].get('dream_side')})}, "
         f"precision {r['dream_kernel'].get('precision')}, {d['seconds']} s: **{d['fps']} fps** "
@@ -208,6 +211,8 @@ def main() -> None:
                         help="round trip of a delaying TCP proxy between Chromium and JupyterLab (default 0: none)")
     parser.add_argument("--avx2", action="store_true",
                         help="restrict the kernel to AVX2 (ATEN_CPU_CAPABILITY=avx2 ONEDNN_MAX_CPU_ISA=AVX2)")
+    parser.add_argument("--mbps", type=float, default=0.0, help="bandwidth of the proxy's link each way (default: unlimited)")
+    parser.add_argument("--frame-format", default=None, help="live_options['frame_format']: rgba (default) or jpeg")
     parser.add_argument("--no-server-nodelay", action="store_true",
                         help="start Jupyter's server without cnnwidget's extension (Nagle's algorithm on kernel WebSockets)")
     parser.add_argument("--record", action="store_true", help="append the figures to benchmarks/RESULTS.md")
@@ -224,10 +229,11 @@ def main() -> None:
         if args.record:
             record(text)
         return
-    options = {k: v for k, v in (("threads", args.live_threads), ("precision", args.precision), ("size", args.size)) if v is not None}
+    options = {k: v for k, v in (("threads", args.live_threads), ("precision", args.precision), ("size", args.size),
+                                 ("frame_format", args.frame_format)) if v is not None}
     kernel_env = {"ATEN_CPU_CAPABILITY": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2"} if args.avx2 else None
     result = run(args.seconds, args.warmup, args.threads, not args.attached, options, args.rtt_ms, kernel_env,
-                 server_nodelay=not args.no_server_nodelay)
+                 server_nodelay=not args.no_server_nodelay, mbps=args.mbps)
     command = ".venv/bin/python benchmarks/bench_live.py " + " ".join(a for a in sys.argv[1:] if a != "--record")
     text = report(result, command.strip(), where)
     print(text)

@@ -212,7 +212,7 @@ class LiveSession:
 def live_session(layer: str = "layer3", setup: str = "", kernel_threads: int | None = None, headless: bool = True,
                  kernel_env: dict | None = None,
                  detached: bool = False, live_options: dict | None = None, rtt_ms: float = 0.0,
-                 server_nodelay: bool = True):
+                 server_nodelay: bool = True, mbps: float = 0.0):
     """JupyterLab + Chromium with the explorer shown; yields a :class:`LiveSession`.
 
     ``setup`` is extra Python run in the first cell before the explorer is made; ``live_options``
@@ -222,6 +222,7 @@ def live_session(layer: str = "layer3", setup: str = "", kernel_threads: int | N
     (``tests/e2e/delay_proxy.py``): a remote kernel. ``kernel_env`` adds variables to the kernel's
     environment (e.g. ``ATEN_CPU_CAPABILITY=avx2``). ``server_nodelay=False`` starts the server
     without cnnwidget's extension (kernel WebSockets keep Nagle's algorithm, as before it).
+    ``mbps`` > 0 limits the proxy's bandwidth each way (a slow link).
     """
     from playwright.sync_api import sync_playwright
 
@@ -275,8 +276,8 @@ def live_session(layer: str = "layer3", setup: str = "", kernel_threads: int | N
             nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells],
                                           metadata={"kernelspec": KERNELSPEC, "language_info": {"name": "python"}})
             nbformat.write(nb, root / "live_bench.ipynb")
-            with DelayProxy(port, rtt_ms) as proxy, sync_playwright() as p:
-                page_url = (proxy.url if rtt_ms > 0 else url) + "/lab/tree/live_bench.ipynb?reset"
+            with DelayProxy(port, rtt_ms, mbps) as proxy, sync_playwright() as p:
+                page_url = (proxy.url if rtt_ms > 0 or mbps > 0 else url) + "/lab/tree/live_bench.ipynb?reset"
                 reattach = None
                 if detached:
                     reattach, page, chromium = _own_chromium(p, base, page_url, headless)
