@@ -100,11 +100,6 @@ export class FrameGrabber {
         "image/jpeg", quality));
   }
 
-  /** The centre square of `video`'s current frame as RGBA bytes; null before the first frame. */
-  grab(video: HTMLVideoElement): ImageData | null {
-    return this.draw(video) ? this.pixels() : null;
-  }
-
   private drawFrom(source: CanvasImageSource, w: number, h: number): boolean {
     if (!w || !h) return false;
     const [x, y, side] = centreSquare(w, h);
