@@ -234,7 +234,7 @@ class LiveFeature(FeatureHost):
             content.update(shape)
             buffers.append(payload)
             result = {"activations": acts}
-        content["size"] = self._live_wanted_side(echo_frame)
+        content["size"] = self._live_wanted_side()
         if echo_frame:
             content["frame_included"] = True
             buffers.append(protocol.encode_jpeg(Image.fromarray(rgb), quality=85))
@@ -253,7 +253,7 @@ class LiveFeature(FeatureHost):
             for listener in list(self._frame_listeners):
                 listener(x, frame_id >= 0, logits)
         work_ms = (time.perf_counter() - start) * 1000  # what the frame cost this thread: the rate's limit
-        self._live_next_side(rgb, work_ms, echo_frame)
+        self._live_note_work(rgb, work_ms, echo_frame)
         self._live_figures.record(kernel_ms, latency, queue_ms, work_ms)
         return result
 
@@ -309,24 +309,23 @@ class LiveFeature(FeatureHost):
         return [self._live_tensor(np.asarray(self._live_crop(Image.open(path).convert("RGB"))))
                 for path in samples().values()]
 
-    def _live_wanted_side(self, fed: bool) -> int:
-        """The side the browser should send its next frames at: the fixed ``live_options["size"]``, else
-        the adaptive side of the mode (``adaptive_size.py``): maps aim at ``BUDGET_MS`` per frame, dreams
-        (starting from the model's input size) at :data:`DREAM_BUDGET_MS`."""
-        fixed = self.live_options["size"]
-        if fixed != "auto":
-            return int(fixed)
-        return (self._live_dream_side if self.live_mode == "dream" else self._live_side).side
+    def _live_adaptive_side(self) -> AdaptiveSide:
+        """The adaptive side of the current mode: maps aim at ``BUDGET_MS`` per frame, dreams
+        (starting from the model's input size) at :data:`DREAM_BUDGET_MS` (``adaptive_size.py``)."""
+        return self._live_dream_side if self.live_mode == "dream" else self._live_side
 
-    def _live_next_side(self, rgb: np.ndarray, work_ms: float, fed: bool) -> int:
-        """Note that a camera frame of ``rgb``'s side cost this thread ``work_ms`` (everything done for
-        it, the answer and what follows it); returns the side wanted from now on."""
-        if self.live_options["size"] != "auto":
-            return int(self.live_options["size"])
-        adaptive = self._live_dream_side if self.live_mode == "dream" else self._live_side
-        if fed or rgb.shape[0] != rgb.shape[1]:
-            return adaptive.side
-        return adaptive.record(rgb.shape[0], work_ms)
+    def _live_wanted_side(self) -> int:
+        """The side the browser should send its next frames at: the fixed ``live_options["size"]``,
+        else the adaptive side of the mode."""
+        fixed = self.live_options["size"]
+        return int(fixed) if fixed != "auto" else self._live_adaptive_side().side
+
+    def _live_note_work(self, rgb: np.ndarray, work_ms: float, fed: bool) -> None:
+        """Tell the adaptive side that a square camera frame of ``rgb``'s side cost this thread
+        ``work_ms`` (everything done for it, the answer and what follows it)."""
+        if fed or rgb.shape[0] != rgb.shape[1] or self.live_options["size"] != "auto":
+            return
+        self._live_adaptive_side().record(rgb.shape[0], work_ms)
 
     def _live_crop(self, pil: Image.Image) -> Image.Image:
         size = self._preprocess.size if isinstance(self._preprocess, Preprocess) else 224
