@@ -41,7 +41,9 @@ def _load_jupyter_server_extension(serverapp) -> None:
 def nodelay_kernel_websockets(handler_class: type | None = None) -> bool:
     """Make ``handler_class`` (default: jupyter_server's ``KernelWebsocketHandler``) set
     ``TCP_NODELAY`` on each WebSocket it opens. Idempotent; returns False when there is no such
-    handler. A socket that refuses the option is left as it is."""
+    handler. A socket that refuses the option is left as it is. Writes that fail because the
+    browser closed the page meanwhile are no longer printed as tracebacks in the server's terminal
+    (tornado's write future held an exception nobody retrieved)."""
     if handler_class is None:
         try:
             from jupyter_server.services.kernels.websocket import KernelWebsocketHandler as handler_class
@@ -61,5 +63,23 @@ def nodelay_kernel_websockets(handler_class: type | None = None) -> bool:
 
     open.__doc__ = "Open the kernel WebSocket with TCP_NODELAY set (cnnwidget_server), then as before."
     handler_class.open = open
+
+    original_write = handler_class.write_message
+
+    def write_message(self, message, binary=False):
+        sent = original_write(self, message, binary=binary)
+        if hasattr(sent, "add_done_callback"):
+            sent.add_done_callback(_peer_gone)
+        return sent
+
+    write_message.__doc__ = ("Write as before; a write that failed because the browser went away (a closed tab) "
+                             "is not logged as a never-retrieved task exception (cnnwidget_server).")
+    handler_class.write_message = write_message
     setattr(handler_class, _MARK, True)
     return True
+
+
+def _peer_gone(sent) -> None:
+    """Mark a finished write's exception as seen: a browser that went away needs no traceback."""
+    if not sent.cancelled():
+        sent.exception()

@@ -26,6 +26,28 @@ class FakeHandler:
         self.calls.append(("open", kernel_id))
         return kernel_id
 
+    def write_message(self, message, binary=False):
+        """A write the browser closed under: its future ends with the error."""
+        self.calls.append(("write", message))
+        return FailedWrite()
+
+
+class FailedWrite:
+    """A finished write future holding an error; notes whether anyone looked at the error."""
+
+    def __init__(self):
+        self.error, self.seen = ConnectionResetError("the page was closed"), False
+
+    def add_done_callback(self, callback):
+        callback(self)
+
+    def cancelled(self):
+        return False
+
+    def exception(self):
+        self.seen = True
+        return self.error
+
 
 def finish(coroutine):
     """Run a coroutine that never waits (no event loop needed: other tests may leave one running)."""
@@ -45,6 +67,10 @@ def test_each_opened_kernel_websocket_gets_tcp_nodelay_before_the_handler_runs()
     handler = Handler()
     assert finish(handler.open("k1")) == "k1"
     assert handler.calls == [("nodelay", True), ("open", "k1")]
+    sent = handler.write_message("status")
+    assert handler.calls[-1] == ("write", "status")
+    assert sent.seen  # retrieved: asyncio prints no "exception was never retrieved" traceback
+    assert isinstance(sent.error, ConnectionResetError)  # the future itself still carries the failure
     refusing = Handler(refuse=True)  # a socket that refuses the option still opens
     assert finish(refusing.open("k2")) == "k2" and refusing.calls == [("open", "k2")]
 
